@@ -1,0 +1,1 @@
+"""One module per `miaw-harness` sub-command."""

@@ -1,0 +1,56 @@
+"""The evidence of one scenario run: an ordered record of requests, events, UI states and actions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    ACTION = "action"  # something the end user did (tap send, relaunch, tap "new conversation")
+    CONTROL = "control"  # something a rep, bot, timer or fault did (through the control API)
+    REQUEST = "request"  # an HTTP request the app sent, with its response status
+    EVENT = "event"  # an SSE event the app received
+    UI = "ui"  # a change in what the user sees
+    NOTE = "note"  # a fact the judge recorded (e.g. "message m1 never echoed")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    seq: int
+    kind: Kind
+    actor: str  # "user" | "app" | "server" | "rep" | "bot" | "clock" | "harness"
+    summary: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    at_ms: int | None = None  # virtual time, when known
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Append-only; `seq` numbers are dense and start at 1, so two runs with one seed compare equal."""
+
+    steps: list[Step] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: Kind,
+        actor: str,
+        summary: str,
+        detail: dict[str, Any] | None = None,
+        at_ms: int | None = None,
+    ) -> Step:
+        step = Step(len(self.steps) + 1, kind, actor, summary, dict(detail or {}), at_ms)
+        self.steps.append(step)
+        return step
+
+    def of(self, kind: Kind) -> list[Step]:
+        return [s for s in self.steps if s.kind is kind]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [s.to_json() for s in self.steps]
