@@ -1,0 +1,67 @@
+"""`index.html`: the matrix, the readiness verdict and every cell's evidence in one self-contained page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+from markupsafe import Markup
+
+from harness.report.compare import version_steps
+from harness.report.markdown import SYMBOL
+from harness.report.readiness import Readiness
+from harness.report.results import Cell, Profile, Results, Verdict
+from harness.report.sequence import render_svg
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("harness.report", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    """What clicking one cell shows."""
+
+    index: int
+    cell: Cell
+    scenario: str
+    svg: Markup
+
+
+def _evidence_counts(profile: Profile) -> dict[str, int]:
+    tally: dict[str, int] = {}
+    for cap in profile.capabilities.values():
+        tally[cap.evidence] = tally.get(cap.evidence, 0) + 1
+    return dict(sorted(tally.items()))
+
+
+def render_html(results: Results, readiness: Readiness) -> str:
+    cells = results.cell_map()
+    index = {cell.key: i for i, cell in enumerate(results.cells)}
+    drills = [
+        Drill(
+            i,
+            cell,
+            results.scenario(cell.scenario_id).name,
+            Markup(render_svg(cell.deciding_run.evidence, f"{cell.scenario_id} {cell.sdk} {cell.app}")),
+        )
+        for i, cell in enumerate(results.cells)
+    ]
+    groups = [(platform, [p for p in results.profiles if p.platform == platform]) for platform in results.platforms()]
+    template = _ENV.get_template("index.html.j2")
+    return template.render(
+        results=results,
+        readiness=readiness,
+        cells=cells,
+        index=index,
+        drills=drills,
+        groups=groups,
+        symbol={v.value: s for v, s in SYMBOL.items()},
+        verdicts=list(Verdict),
+        evidence_counts=_evidence_counts,
+        steps=version_steps(results),
+    )

@@ -1,0 +1,240 @@
+"""Rollout readiness: which SDK versions and app strategies can turn Session-Based Chat on, and what to change."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from harness.errors import UserError
+from harness.report.results import Profile, Results, Verdict, version_key
+
+
+class Standing(StrEnum):
+    """How one SDK profile fares with one app strategy over every scenario of the run."""
+
+    SAFE = "safe"
+    DEGRADED = "degraded"
+    UNVERIFIED = "unverified"  # a harness error or a scenario that needed a rep: not a pass, not a failure
+    BLOCKED = "blocked"
+
+
+# What to change in the app, keyed by the reason code of a failing cell.
+ADVICE: dict[str, str] = {
+    "reused_closed_id": "Clear the stored conversation id when the conversation closes, and open the next chat "
+    "with a fresh UUID.",
+    "missed_close": "Handle the close signal: listen for the CloseConversation / SessionStatusChanged(Ended) entries "
+    "(SDK 1.10+), and re-read the conversation status when the app resumes.",
+    "ui_lied": "Turn the composer read-only as soon as the conversation is closed, so users never type into a "
+    "conversation that refuses their messages.",
+    "message_lost": "Show failed sends to the user and re-send them on the new conversation instead of dropping "
+    "them silently.",
+    "no_way_out": "Offer a 'Start a new conversation' action on the closed view (the SDK does not start one itself).",
+    "lost_identity": "Keep the end user's identity and stored token when starting the new conversation, so the "
+    "user and their history are not lost.",
+    "needs_rep": "Re-run these scenarios where a rep (or the embedded mock) can play the agent side.",
+    "harness_error": "The harness failed on these cells: fix or report the error, their verdict is unknown.",
+}
+_UNKNOWN_ADVICE = "Read the evidence of these cells: the reason code is not one this version knows."
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileStanding:
+    app: str
+    profile: Profile
+    standing: Standing
+    failing: tuple[str, ...]  # scenario ids that are not pass / not applicable
+
+
+@dataclass(frozen=True, slots=True)
+class MinimumVersion:
+    app: str
+    platform: str
+    profile: Profile | None  # None: even the newest bundled version is not safe
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    reason_code: str
+    text: str
+    apps: tuple[str, ...]
+    cells: int
+
+
+@dataclass(frozen=True, slots=True)
+class InstallShare:
+    app: str
+    blocked_pct: float
+    degraded_pct: float
+    unverified_pct: float
+    uncovered_pct: float  # users on a platform or version older than anything in the run
+
+
+@dataclass(frozen=True, slots=True)
+class InstallRow:
+    platform: str
+    version: str
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    standings: tuple[ProfileStanding, ...]
+    minimums: tuple[MinimumVersion, ...]
+    advice: tuple[Advice, ...]
+    install: tuple[InstallShare, ...] | None
+    total_users: int | None
+
+    @property
+    def safe_for(self) -> list[str]:
+        return [f"{m.app} on {m.platform} {m.profile.version}+" for m in self.minimums if m.profile is not None]
+
+    @property
+    def blocks(self) -> list[str]:
+        lines = []
+        for app in dict.fromkeys(s.app for s in self.standings):
+            blocked = [s for s in self.standings if s.app == app and s.standing is Standing.BLOCKED]
+            if blocked:
+                scenarios = sorted({sid for s in blocked for sid in s.failing})
+                labels = ", ".join(s.profile.label for s in blocked)
+                lines.append(f"{app} on {labels} ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+        return lines
+
+    @property
+    def headline(self) -> str:
+        safe = "; ".join(self.safe_for) or "no SDK version and app strategy in this run"
+        return f"Safe to enable Session-Based Chat for: {safe}."
+
+    @property
+    def blocks_line(self) -> str:
+        return "Blocks users: " + ("; ".join(self.blocks) or "none in this run") + "."
+
+
+def standing_of(verdicts: Sequence[Verdict]) -> Standing:
+    if Verdict.BLOCKED in verdicts:
+        return Standing.BLOCKED
+    if Verdict.ERROR in verdicts or Verdict.NEEDS_REP in verdicts:
+        return Standing.UNVERIFIED
+    if Verdict.DEGRADED in verdicts:
+        return Standing.DEGRADED
+    return Standing.SAFE
+
+
+def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -> Readiness:
+    standings: list[ProfileStanding] = []
+    cells = results.cell_map()
+    for app in results.apps:
+        for profile in results.profiles:
+            mine = [cells[k] for s in results.scenarios if (k := (s.id, profile.name, app)) in cells]
+            if not mine:
+                continue
+            failing = tuple(c.scenario_id for c in mine if c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE))
+            standings.append(ProfileStanding(app, profile, standing_of([c.verdict for c in mine]), failing))
+    minimums = [
+        MinimumVersion(
+            app, platform, _minimum([s for s in standings if s.app == app and s.profile.platform == platform])
+        )
+        for app in results.apps
+        for platform in results.platforms()
+        if any(s.app == app and s.profile.platform == platform for s in standings)
+    ]
+    install = None if install_base is None else _install_shares(results, standings, install_base)
+    total = None if install_base is None else sum(r.users for r in install_base)
+    return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total)
+
+
+def _minimum(rows: Sequence[ProfileStanding]) -> Profile | None:
+    """The oldest version from which every newer bundled version of the platform is safe."""
+    ordered = sorted(rows, key=lambda s: s.profile.sort_key)
+    minimum: Profile | None = None
+    for row in reversed(ordered):
+        if row.standing is not Standing.SAFE:
+            break
+        minimum = row.profile
+    return minimum
+
+
+def _advice(results: Results) -> tuple[Advice, ...]:
+    apps: dict[str, set[str]] = {}
+    count: dict[str, int] = {}
+    for cell in results.cells:
+        if cell.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE):
+            continue
+        code = cell.reason_code or "harness_error"
+        apps.setdefault(code, set()).add(cell.app)
+        count[code] = count.get(code, 0) + 1
+    order = list(ADVICE)
+    codes = sorted(apps, key=lambda c: (order.index(c) if c in order else len(order), c))
+    return tuple(Advice(c, ADVICE.get(c, _UNKNOWN_ADVICE), tuple(sorted(apps[c])), count[c]) for c in codes)
+
+
+# --- install base ------------------------------------------------------------------------------------------------
+
+
+def read_install_base(path: Path) -> list[InstallRow]:
+    """`platform,sdk_version,active_users` rows; anything else is one clear UserError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UserError(f"cannot read install base {path}: {reason}") from None
+    reader = csv.DictReader(text.splitlines())
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    needed = ("platform", "sdk_version", "active_users")
+    if any(f not in fields for f in needed):
+        raise UserError(f"{path}: the header must name the columns platform,sdk_version,active_users (got {fields})")
+    reader.fieldnames = fields
+    rows: list[InstallRow] = []
+    for number, raw in enumerate(reader, start=2):
+        platform = (raw.get("platform") or "").strip().lower()
+        version = (raw.get("sdk_version") or "").strip()
+        users_text = (raw.get("active_users") or "").strip().replace("_", "")
+        if not platform and not version and not users_text:
+            continue
+        if not platform:
+            raise UserError(f"{path}:{number}: empty platform")
+        if version_key(version) == (-1,):
+            raise UserError(f"{path}:{number}: sdk_version {version!r} is not a version number")
+        try:
+            users = int(users_text)
+        except ValueError:
+            raise UserError(f"{path}:{number}: active_users {users_text!r} is not a whole number") from None
+        if users < 0:
+            raise UserError(f"{path}:{number}: active_users must not be negative")
+        rows.append(InstallRow(platform, version, users))
+    if not rows or sum(r.users for r in rows) == 0:
+        raise UserError(f"{path}: no active users listed")
+    return rows
+
+
+def nearest_profile(profiles: Sequence[Profile], platform: str, version: str) -> Profile | None:
+    """The newest bundled profile of the platform at or below `version` (None if the version predates them all)."""
+    key = version_key(version)
+    candidates = [p for p in profiles if p.platform == platform and version_key(p.version) <= key]
+    return max(candidates, key=lambda p: p.sort_key) if candidates else None
+
+
+def _install_shares(
+    results: Results, standings: Sequence[ProfileStanding], rows: Sequence[InstallRow]
+) -> tuple[InstallShare, ...]:
+    total = sum(r.users for r in rows)
+    shares = []
+    for app in results.apps:
+        by_profile = {s.profile.name: s.standing for s in standings if s.app == app}
+        tally = dict.fromkeys(["blocked", "degraded", "unverified", "uncovered"], 0)
+        for row in rows:
+            profile = nearest_profile(results.profiles, row.platform, row.version)
+            standing = by_profile.get(profile.name) if profile else None
+            if standing is None:
+                tally["uncovered"] += row.users
+            elif standing is not Standing.SAFE:
+                tally[standing.value] += row.users
+        shares.append(
+            InstallShare(
+                app,
+                *(round(100.0 * tally[k] / total, 1) for k in ("blocked", "degraded", "unverified", "uncovered")),
+            )
+        )
+    return tuple(shares)

@@ -1,0 +1,540 @@
+"""The results of a conformance run: run records in, one verdict per cell out, `results.json` on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+SCHEMA = "miaw-harness/results@1"
+PLATFORM_ORDER = ("ios", "android", "web")
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    DEGRADED = "degraded"
+    BLOCKED = "blocked"
+    NOT_APPLICABLE = "not_applicable"
+    NEEDS_REP = "needs_rep"
+    ERROR = "error"
+
+
+# Worst first wins when runs of one cell under several runtime variants are folded together.
+SEVERITY: dict[Verdict, int] = {
+    Verdict.ERROR: 5,
+    Verdict.BLOCKED: 4,
+    Verdict.DEGRADED: 3,
+    Verdict.NEEDS_REP: 2,
+    Verdict.PASS: 1,
+    Verdict.NOT_APPLICABLE: 0,
+}
+
+REASON_CODES = (
+    "recovered",
+    "ui_lied",
+    "message_lost",
+    "missed_close",
+    "reused_closed_id",
+    "no_way_out",
+    "lost_identity",
+    "not_applicable",
+    "needs_rep",
+    "harness_error",
+)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """'1.10.2' -> (1, 10, 2); text that is not a number sorts first, so 'latest' never hides a real version."""
+    parts = re.findall(r"\d+", version)
+    return tuple(int(p) for p in parts) if parts else (-1,)
+
+
+def platform_rank(platform: str) -> tuple[int, str]:
+    return (PLATFORM_ORDER.index(platform), "") if platform in PLATFORM_ORDER else (len(PLATFORM_ORDER), platform)
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    value: Any
+    evidence: str  # "documented" | "inferred" | "unknown"
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A row header of the matrix: one simulated SDK version."""
+
+    name: str
+    platform: str
+    version: str
+    release_date: str | None = None
+    capabilities: Mapping[str, Capability] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple[tuple[int, str], tuple[int, ...], str]:
+        return (platform_rank(self.platform), version_key(self.version), self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.platform} {self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A column of the matrix: one Gherkin scenario."""
+
+    id: str
+    name: str
+    feature: str = ""
+    feature_file: str = ""
+    feature_line: int = 0
+    line: int = 0
+    tags: tuple[str, ...] = ()
+    article: tuple[str, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.feature_file, self.line, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run of a cell under one runtime variant: its verdict, the evidence behind it and the Gherkin steps."""
+
+    variant: str
+    settings: Mapping[str, Any]
+    verdict: Verdict
+    reason_code: str
+    reason: str
+    seed: int | None
+    evidence: tuple[Mapping[str, Any], ...]
+    steps: tuple[Mapping[str, Any], ...]
+    nodeid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """(scenario, SDK profile, app strategy): the worst verdict over its runs and the variants that produced it."""
+
+    scenario_id: str
+    sdk: str
+    app: str
+    verdict: Verdict
+    reason_code: str
+    reason: str
+    broken_by: tuple[str, ...]
+    runs: tuple[Run, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.scenario_id, self.sdk, self.app)
+
+    @property
+    def deciding_run(self) -> Run:
+        for run in self.runs:
+            if run.verdict is self.verdict:
+                return run
+        return self.runs[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    seed: int | None
+    profiles: tuple[Profile, ...]
+    scenarios: tuple[Scenario, ...]
+    apps: tuple[str, ...]
+    cells: tuple[Cell, ...]
+
+    def profile(self, name: str) -> Profile:
+        for p in self.profiles:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        for s in self.scenarios:
+            if s.id == scenario_id:
+                return s
+        raise KeyError(scenario_id)
+
+    def cell_map(self) -> dict[tuple[str, str, str], Cell]:
+        return {c.key: c for c in self.cells}
+
+    def cells_for(self, app: str) -> list[Cell]:
+        return [c for c in self.cells if c.app == app]
+
+    def platforms(self) -> list[str]:
+        seen: list[str] = []
+        for p in self.profiles:
+            if p.platform not in seen:
+                seen.append(p.platform)
+        return seen
+
+
+# --- run records (written by the pytest plugin, one JSON line per test) -------------------------------------------
+
+
+def load_runs(directory: Path) -> list[dict[str, Any]]:
+    """Every record of every `runs-<worker>.jsonl` under `directory`, in a stable order independent of workers."""
+    records: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("runs-*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path.name}:{number}: not a JSON run record ({exc.msg})") from None
+            _check_record(record, f"{path.name}:{number}")
+            records.append(record)
+    records.sort(key=_record_order)
+    return records
+
+
+def count_collected(directory: Path) -> int | None:
+    """The number of tests the pytest session collected (summed over workers' reports), or None before collection."""
+    total: int | None = None
+    for path in sorted(directory.glob("collected-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if path.name == "collected-main.json" or total is None:
+            total = int(data.get("collected", 0))
+        else:
+            # every xdist worker collects the whole session: the counts agree, so keep the largest
+            total = max(total, int(data.get("collected", 0)))
+    return total
+
+
+def count_finished(directory: Path) -> int:
+    total = 0
+    for path in directory.glob("runs-*.jsonl"):
+        try:
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.endswith(b"\n"))
+        except OSError:
+            continue
+    return total
+
+
+def _check_record(record: Any, where: str) -> None:
+    if not isinstance(record, dict):
+        raise UserError(f"{where}: a run record must be a JSON object")
+    for key in ("scenario_id", "app", "verdict"):
+        if not isinstance(record.get(key), str):
+            raise UserError(f"{where}: run record has no string '{key}'")
+    sdk = record.get("sdk")
+    if not isinstance(sdk, dict) or not isinstance(sdk.get("name"), str):
+        raise UserError(f"{where}: run record has no 'sdk.name'")
+
+
+def _variant_name(record: Mapping[str, Any]) -> str:
+    variant = record.get("variant") or {}
+    return str(variant.get("name") or "default") if isinstance(variant, dict) else str(variant)
+
+
+def _record_order(record: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        str(record["scenario_id"]),
+        str(record["sdk"]["name"]),
+        str(record["app"]),
+        _variant_name(record),
+        str(record.get("nodeid", "")),
+    )
+
+
+# --- aggregation -------------------------------------------------------------------------------------------------
+
+
+def profile_from(obj: Any) -> Profile:
+    """A row header from anything shaped like `harness.sdk.profiles.SdkProfile` (or a Profile already)."""
+    if isinstance(obj, Profile):
+        return obj
+    caps: dict[str, Capability] = {}
+    for key, cap in dict(getattr(obj, "capabilities", {}) or {}).items():
+        caps[str(key)] = Capability(
+            value=_plain(getattr(cap, "value", cap)),
+            evidence=str(getattr(cap, "evidence", "unknown")),
+            source=str(getattr(cap, "source", "") or ""),
+        )
+    release = getattr(obj, "release_date", None)
+    return Profile(
+        name=str(obj.name),
+        platform=str(obj.platform),
+        version=str(obj.version),
+        release_date=None if release is None else str(release),
+        capabilities=dict(sorted(caps.items())),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(getattr(value, "value", value))
+
+
+def _verdict(text: str) -> Verdict | None:
+    try:
+        return Verdict(text)
+    except ValueError:
+        return None
+
+
+def _run_from(record: Mapping[str, Any]) -> Run:
+    verdict = _verdict(str(record["verdict"]))
+    reason_code = str(record.get("reason_code") or "")
+    reason = str(record.get("reason") or "")
+    if verdict is None:
+        reason = f"the run reported an unknown verdict '{record['verdict']}'" + (f": {reason}" if reason else "")
+        verdict, reason_code = Verdict.ERROR, "harness_error"
+    raw_variant = record.get("variant")
+    variant: Mapping[str, Any] = raw_variant if isinstance(raw_variant, dict) else {}
+    seed = record.get("seed")
+    return Run(
+        variant=_variant_name(record),
+        settings=dict(sorted(dict(variant.get("settings") or {}).items())),
+        verdict=verdict,
+        reason_code=reason_code,
+        reason=reason,
+        seed=int(seed) if isinstance(seed, int) else None,
+        evidence=tuple(dict(e) for e in record.get("evidence") or ()),
+        steps=tuple(_step(s) for s in record.get("steps") or ()),
+        nodeid=str(record.get("nodeid", "")),
+    )
+
+
+def _step(step: Mapping[str, Any]) -> dict[str, Any]:
+    # durations are wall-clock measurements: they never land in results, so two runs of one seed compare equal
+    return {k: v for k, v in step.items() if k != "duration_ms"}
+
+
+def fold(runs: Sequence[Run]) -> tuple[Verdict, str, str, tuple[str, ...]]:
+    """The verdict of a cell from its runs: the worst one, and which variants produced it."""
+    worst = max(runs, key=lambda r: SEVERITY[r.verdict])
+    broken_by = tuple(r.variant for r in runs if r.verdict is worst.verdict)
+    if worst.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE):
+        broken_by = ()
+    return worst.verdict, worst.reason_code, worst.reason, broken_by
+
+
+def aggregate(records: Iterable[Mapping[str, Any]], seed: int | None, profiles: Iterable[Any] = ()) -> Results:
+    """Fold run records into cells. `profiles` (SdkProfile-shaped) give row headers; records fill in any missing."""
+    by_cell: dict[tuple[str, str, str], list[Run]] = {}
+    scenarios: dict[str, Scenario] = {}
+    known = {p.name: p for p in (profile_from(obj) for obj in profiles)}
+    seen_profiles: dict[str, Profile] = {}
+    apps: set[str] = set()
+    for record in sorted(records, key=_record_order):
+        sid, sdk, app = str(record["scenario_id"]), str(record["sdk"]["name"]), str(record["app"])
+        by_cell.setdefault((sid, sdk, app), []).append(_run_from(record))
+        apps.add(app)
+        if sid not in scenarios:
+            scenarios[sid] = Scenario(
+                id=sid,
+                name=str(record.get("scenario") or sid),
+                feature=str(record.get("feature") or ""),
+                feature_file=str(record.get("feature_file") or ""),
+                feature_line=int(record.get("feature_line") or 0),
+                line=int(record.get("scenario_line") or 0),
+                tags=tuple(sorted(str(t) for t in record.get("tags") or ())),
+                article=tuple(str(a) for a in record.get("article") or ()),
+            )
+        if sdk not in seen_profiles:
+            info = record["sdk"]
+            seen_profiles[sdk] = known.get(sdk) or Profile(
+                name=sdk, platform=str(info.get("platform") or "unknown"), version=str(info.get("version") or "")
+            )
+    cells = []
+    for (sid, sdk, app), runs in by_cell.items():
+        ordered = tuple(sorted(runs, key=lambda r: (r.variant, r.nodeid)))
+        verdict, code, reason, broken_by = fold(ordered)
+        cells.append(Cell(sid, sdk, app, verdict, code, reason, broken_by, ordered))
+    return _ordered(seed, seen_profiles.values(), scenarios.values(), apps, cells)
+
+
+def _ordered(
+    seed: int | None,
+    profiles: Iterable[Profile],
+    scenarios: Iterable[Scenario],
+    apps: Iterable[str],
+    cells: Iterable[Cell],
+) -> Results:
+    profile_list = sorted(profiles, key=lambda p: p.sort_key)
+    scenario_list = sorted(scenarios, key=lambda s: s.sort_key)
+    app_list = sorted(apps)
+    prank = {p.name: i for i, p in enumerate(profile_list)}
+    srank = {s.id: i for i, s in enumerate(scenario_list)}
+    arank = {a: i for i, a in enumerate(app_list)}
+    cell_list = sorted(cells, key=lambda c: (arank[c.app], prank[c.sdk], srank[c.scenario_id]))
+    return Results(seed, tuple(profile_list), tuple(scenario_list), tuple(app_list), tuple(cell_list))
+
+
+# --- results.json ------------------------------------------------------------------------------------------------
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "seed": results.seed,
+        "apps": list(results.apps),
+        "profiles": [
+            {
+                "name": p.name,
+                "platform": p.platform,
+                "version": p.version,
+                "release_date": p.release_date,
+                "capabilities": {
+                    k: {"value": c.value, "evidence": c.evidence, "source": c.source} for k, c in p.capabilities.items()
+                },
+            }
+            for p in results.profiles
+        ],
+        "scenarios": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "feature": s.feature,
+                "feature_file": s.feature_file,
+                "feature_line": s.feature_line,
+                "line": s.line,
+                "tags": list(s.tags),
+                "article": list(s.article),
+            }
+            for s in results.scenarios
+        ],
+        "cells": [
+            {
+                "scenario_id": c.scenario_id,
+                "sdk": c.sdk,
+                "app": c.app,
+                "verdict": c.verdict.value,
+                "reason_code": c.reason_code,
+                "reason": c.reason,
+                "broken_by": list(c.broken_by),
+                "runs": [
+                    {
+                        "variant": r.variant,
+                        "settings": dict(r.settings),
+                        "verdict": r.verdict.value,
+                        "reason_code": r.reason_code,
+                        "reason": r.reason,
+                        "seed": r.seed,
+                        "nodeid": r.nodeid,
+                        "evidence": [dict(e) for e in r.evidence],
+                        "steps": [dict(s) for s in r.steps],
+                    }
+                    for r in c.runs
+                ],
+            }
+            for c in results.cells
+        ],
+    }
+
+
+def dumps(results: Results) -> str:
+    return json.dumps(to_json(results), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def write_results(results: Results, path: Path) -> None:
+    path.write_text(dumps(results), encoding="utf-8")
+
+
+def from_json(data: Any, where: str = "results") -> Results:
+    if not isinstance(data, dict):
+        raise UserError(f"{where}: not a miaw-harness results file (expected a JSON object)")
+    schema = data.get("schema")
+    if schema != SCHEMA:
+        raise UserError(f"{where}: results schema {schema!r} is not supported (this version reads {SCHEMA!r})")
+    try:
+        profiles = [
+            Profile(
+                name=p["name"],
+                platform=p["platform"],
+                version=p["version"],
+                release_date=p.get("release_date"),
+                capabilities={
+                    k: Capability(c["value"], c["evidence"], c.get("source", ""))
+                    for k, c in p.get("capabilities", {}).items()
+                },
+            )
+            for p in data["profiles"]
+        ]
+        scenarios = [
+            Scenario(
+                id=s["id"],
+                name=s["name"],
+                feature=s.get("feature", ""),
+                feature_file=s.get("feature_file", ""),
+                feature_line=int(s.get("feature_line", 0)),
+                line=int(s.get("line", 0)),
+                tags=tuple(s.get("tags", ())),
+                article=tuple(s.get("article", ())),
+            )
+            for s in data["scenarios"]
+        ]
+        cells = [
+            Cell(
+                scenario_id=c["scenario_id"],
+                sdk=c["sdk"],
+                app=c["app"],
+                verdict=Verdict(c["verdict"]),
+                reason_code=c.get("reason_code", ""),
+                reason=c.get("reason", ""),
+                broken_by=tuple(c.get("broken_by", ())),
+                runs=tuple(
+                    Run(
+                        variant=r["variant"],
+                        settings=r.get("settings", {}),
+                        verdict=Verdict(r["verdict"]),
+                        reason_code=r.get("reason_code", ""),
+                        reason=r.get("reason", ""),
+                        seed=r.get("seed"),
+                        evidence=tuple(r.get("evidence", ())),
+                        steps=tuple(r.get("steps", ())),
+                        nodeid=r.get("nodeid", ""),
+                    )
+                    for r in c["runs"]
+                ),
+            )
+            for c in data["cells"]
+        ]
+        names = {p.name for p in profiles}
+        ids = {s.id for s in scenarios}
+        apps = [str(a) for a in data["apps"]]
+        for c in cells:
+            if c.sdk not in names or c.scenario_id not in ids or c.app not in apps:
+                raise UserError(f"{where}: cell {c.key} names a profile, scenario or app the file does not list")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"{where}: malformed results file ({type(exc).__name__}: {exc})") from None
+    seed = data.get("seed")
+    return _ordered(seed if isinstance(seed, int) else None, profiles, scenarios, apps, cells)
+
+
+def read_results(path: Path) -> Results:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read results file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    return from_json(data, str(path))
+
+
+def counts(cells: Iterable[Cell]) -> dict[Verdict, int]:
+    tally = dict.fromkeys(Verdict, 0)
+    for cell in cells:
+        tally[cell.verdict] += 1
+    return tally
