@@ -1,0 +1,522 @@
+"""The ASGI app: the public v2 REST endpoints, the SSE stream and the control API, as one Starlette route table."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from harness.lifecycle import EndCause
+from harness.server.auth import AccessToken
+from harness.server.config import ServerConfig
+from harness.server.eventlog import PING_FRAME, Subscription
+from harness.server.faults import ROUTES
+from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
+from harness.wire.events import EntryType, Role
+
+V2 = "/iamessage/api/v2"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message, "status": status}, status_code=status)
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The request body as a JSON object; 413 past `limit` bytes, 400 when malformed or not an object."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"request body exceeds the {limit}-byte limit")
+    if not body:
+        raise ApiError(400, "request body is empty: a JSON object is required")
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"malformed JSON body: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, f"request body must be a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _str_field(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ApiError(400, f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _int_query(request: Request, key: str, default: int | None, low: int, high: int | None) -> int | None:
+    raw = request.query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"query parameter {key} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"query parameter {key} must be {bound}, got {value}")
+    return value
+
+
+def _bool_query(request: Request, key: str, default: bool) -> bool:
+    raw = request.query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise ApiError(400, f"query parameter {key} must be true or false, got {raw!r}")
+
+
+class MiawApi:
+    """The handlers; each translates HTTP to one Runtime call and back."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.limit = runtime.config.max_body_bytes
+
+    def route(self, name: str | None, handler: Handler) -> Handler:
+        """Wrap a handler: injected faults first (by route name), then ApiError -> JSON 4xx."""
+        rt = self.rt
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                if name is not None and rt.faults.routes:
+                    latency_ms, status = rt.faults.take(name)
+                    if latency_ms:
+                        await asyncio.sleep(latency_ms / 1000)  # injected network latency, not a wait for an event
+                    if status:
+                        raise ApiError(status, f"injected fault: route {name} answers {status}")
+                return await handler(request)
+            except ApiError as exc:
+                return _error(exc.status, exc.message)
+
+        return endpoint
+
+    def _access(self, request: Request) -> AccessToken:
+        return self.rt.authenticate(request.headers.get("authorization"))
+
+    def _owned(self, request: Request) -> tuple[AccessToken, Conversation]:
+        access = self._access(request)
+        return access, self.rt.owned(access, request.path_params["cid"])
+
+    # -- v2 ---------------------------------------------------------------------------------------------------
+    async def unauthenticated_token(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        for key in ("capabilitiesVersion", "platform"):
+            _str_field(data, key, required=False)
+        return _ok(self.rt.issue_token(data.get("orgId"), data.get("esDeveloperName")))
+
+    async def authenticated_token(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        answer = self.rt.issue_verified_token(
+            data.get("orgId"),
+            data.get("esDeveloperName"),
+            data.get("authorizationType"),
+            data.get("customerIdentityToken"),
+        )
+        return _ok(answer)
+
+    async def continuation_token(self, request: Request) -> Response:
+        return _ok(self.rt.continuation(self._access(request)))
+
+    async def create_conversation(self, request: Request) -> Response:
+        access = self._access(request)
+        data = await read_json(request, self.limit)
+        conv = self.rt.create_conversation(
+            access, data.get("conversationId"), data.get("esDeveloperName"), data.get("routingAttributes")
+        )
+        return _ok({"conversationId": conv.conversation_id, "startTimestamp": conv.start_ms}, 201)
+
+    async def list_conversations(self, request: Request) -> Response:
+        access = self._access(request)
+        include_closed = _bool_query(request, "inclClosedConvs", False)
+        limit = _int_query(request, "limit", 20, 1, LIST_LIMIT_MAX)
+        assert limit is not None
+        return _ok(self.rt.list_conversations(access, include_closed, limit))
+
+    async def list_entries(self, request: Request) -> Response:
+        _, conv = self._owned(request)
+        limit = _int_query(request, "limit", 20, 1, LIST_LIMIT_MAX)
+        assert limit is not None
+        direction = request.query_params.get("direction") or "FromEnd"
+        if direction not in ("FromStart", "FromEnd"):
+            raise ApiError(400, f"query parameter direction must be FromStart or FromEnd, got {direction!r}")
+        types: set[EntryType] | None = None
+        raw_filter = request.query_params.get("entryTypeFilter")
+        if raw_filter:
+            try:
+                types = {EntryType(t.strip()) for t in raw_filter.split(",") if t.strip()}
+            except ValueError as exc:
+                raise ApiError(400, f"query parameter entryTypeFilter: {exc}") from None
+        answer = self.rt.list_entries(
+            conv,
+            limit=limit,
+            direction=direction,
+            types=types,
+            start_ms=_int_query(request, "startTimestamp", None, 0, None),
+            end_ms=_int_query(request, "endTimestamp", None, 0, None),
+        )
+        return _ok(answer)
+
+    async def send_message(self, request: Request) -> Response:
+        access, conv = self._owned(request)
+        data = await read_json(request, self.limit)
+        message = data.get("message")
+        if not isinstance(message, dict):
+            raise ApiError(400, "message must be an object with id, messageType and staticContent")
+        message_id = _str_field(message, "id")
+        message_type = message.get("messageType", "StaticContentMessage")
+        if message_type != "StaticContentMessage":
+            raise ApiError(400, f"message.messageType {message_type!r} is not supported (use StaticContentMessage)")
+        content = message.get("staticContent")
+        if not isinstance(content, dict) or not isinstance(content.get("text"), str):
+            raise ApiError(400, "message.staticContent must be an object with a string text")
+        new_session = data.get("isNewMessagingSession", False)
+        if not isinstance(new_session, bool):
+            raise ApiError(400, f"isNewMessagingSession must be true or false, got {new_session!r}")
+        in_reply_to = message.get("inReplyToMessageId")
+        if in_reply_to is not None and not isinstance(in_reply_to, str):
+            raise ApiError(400, "message.inReplyToMessageId must be a string")
+        assert message_id is not None
+        entry = self.rt.send_message(
+            access,
+            conv,
+            message_id=message_id,
+            text=content["text"],
+            message_type=message_type,
+            new_session=new_session,
+            routing_attributes=data.get("routingAttributes"),
+            deployment=data.get("esDeveloperName"),
+            in_reply_to=in_reply_to,
+        )
+        return _ok({"conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.client_timestamp}]}, 202)
+
+    async def post_entry(self, request: Request) -> Response:
+        access, conv = self._owned(request)
+        data = await read_json(request, self.limit)
+        self.rt.post_entry(access, conv, data.get("entryType"), data.get("id"))
+        return _ok({"conversationId": conv.conversation_id, "entryType": data["entryType"], "id": data["id"]}, 202)
+
+    async def acknowledge(self, request: Request) -> Response:
+        _, conv = self._owned(request)
+        data = await read_json(request, self.limit)
+        count = self.rt.acknowledge(conv, data.get("acks"))
+        return _ok({"conversationId": conv.conversation_id, "acknowledged": count}, 202)
+
+    async def close_conversation(self, request: Request) -> Response:
+        access, conv = self._owned(request)
+        self.rt.close_conversation(access, conv, request.query_params.get("esDeveloperName"))
+        return _ok(_status(conv))
+
+    async def end_session(self, request: Request) -> Response:
+        access, conv = self._owned(request)
+        self.rt.check_deployment(access, request.query_params.get("esDeveloperName"))
+        self.rt.end_session(conv, EndCause.END_USER)
+        return _ok(_status(conv))
+
+    async def routing_status(self, request: Request) -> Response:
+        _, conv = self._owned(request)
+        return _ok({"conversationId": conv.conversation_id, "routingStatus": conv.routing_status()})
+
+    async def embedded_service_config(self, request: Request) -> Response:
+        org_id = request.query_params.get("orgId")
+        name = request.query_params.get("esConfigName")
+        if org_id is None or name is None:
+            raise ApiError(400, "query parameters orgId and esConfigName are required")
+        self.rt.check_org(org_id)
+        return _ok({"embeddedServiceConfig": self.rt.embedded_service_config(name)})
+
+    async def sse(self, request: Request) -> Response:
+        access = self._access(request)
+        org_id = request.headers.get("x-org-id")
+        if org_id is None:
+            raise ApiError(400, "missing X-Org-Id header")
+        self.rt.check_org(org_id, what="X-Org-Id")
+        raw_last = request.headers.get("last-event-id")
+        if raw_last is None or raw_last == "":
+            last_id = self.rt.events.last_id(access.subject)
+        else:
+            try:
+                last_id = int(raw_last)
+            except ValueError:
+                raise ApiError(400, f"Last-Event-Id must be an integer event id, got {raw_last!r}") from None
+        ping_s = self.rt.published(access.deployment).sse_ping_interval_s
+        sub = self.rt.events.subscribe(access.subject, last_id)
+        return StreamingResponse(
+            self._frames(sub, ping_s),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def _frames(self, sub: Subscription, ping_s: float) -> AsyncIterator[bytes]:
+        # Replay first (every frame after the client's last id), then live frames as `append` wakes us.
+        events = self.rt.events
+        try:
+            yield PING_FRAME
+            while True:
+                sub.wakeup.clear()
+                frames = events.since(sub.subject, sub.last_id)
+                if frames:
+                    sub.last_id = frames[-1].event_id
+                    yield b"".join(f.wire for f in frames)
+                    continue
+                if sub.dropped:
+                    return
+                try:
+                    await asyncio.wait_for(sub.wakeup.wait(), ping_s)
+                except TimeoutError:
+                    yield PING_FRAME
+        finally:
+            events.unsubscribe(sub)
+
+
+def _status(conv: Conversation) -> dict[str, Any]:
+    lc = conv.lifecycle
+    return {
+        "conversationId": conv.conversation_id,
+        "conversationStatus": lc.conversation.value,
+        "sessionStatus": lc.session.value if lc.session else None,
+        "endTimestamp": conv.end_ms,
+    }
+
+
+class ControlApi:
+    """Everyone who is not the end user: reps, bots, timers, the admin, and fault injection."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.limit = runtime.config.max_body_bytes
+
+    def _conv(self, request: Request) -> Conversation:
+        return self.rt.conversation(request.path_params["cid"])
+
+    async def info(self, request: Request) -> Response:
+        return _ok(
+            {
+                "org_id": self.rt.org_id,
+                "base_url": str(request.base_url).rstrip("/"),
+                "deployments": {name: d.to_json() for name, d in self.rt.deployments.items()},
+                "now_ms": self.rt.now_ms,
+            }
+        )
+
+    async def save_deployment(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        name = request.path_params["name"]
+        return _ok({"name": name, **self.rt.save_settings(name, data).to_json()})
+
+    async def publish(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        return _ok({"name": name, **self.rt.publish(name).to_json()})
+
+    async def conversation(self, request: Request) -> Response:
+        return _ok(self._conv(request).to_control())
+
+    async def subject_conversations(self, request: Request) -> Response:
+        subject = request.path_params["subject"]
+        convs = self.rt.by_subject.get(subject, [])
+        return _ok({"conversations": [c.to_control() for c in convs]})
+
+    async def last_event_id(self, request: Request) -> Response:
+        subject = request.path_params["subject"]
+        return _ok(
+            {
+                "lastEventId": str(self.rt.events.last_id(subject)),
+                "streams": self.rt.events.stream_count(subject),
+            }
+        )
+
+    async def participants(self, request: Request) -> Response:
+        conv = self._conv(request)
+        data = await read_json(request, self.limit)
+        role = _role(data.get("role"), PARTICIPANT_ROLES)
+        name = _str_field(data, "displayName", required=False)
+        participant = self.rt.join(conv, role, name)
+        return _ok({"participant": participant.to_json(), "conversation": conv.to_control()})
+
+    async def messages(self, request: Request) -> Response:
+        conv = self._conv(request)
+        data = await read_json(request, self.limit)
+        role = _role(data.get("role"), PARTICIPANT_ROLES)
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise ApiError(400, f"text must be a string, got {text!r}")
+        entry = self.rt.say(conv, role, text)
+        return _ok({"id": entry.identifier, "transcriptedTimestamp": entry.transcripted_timestamp})
+
+    async def end_session(self, request: Request) -> Response:
+        conv = self._conv(request)
+        data = await read_json(request, self.limit)
+        by = data.get("by")
+        if by not in END_ROLES:
+            raise ApiError(400, f"by must be one of {', '.join(END_ROLES)}, got {by!r}")
+        self.rt.end_session(conv, END_ROLES[by])
+        return _ok(conv.to_control())
+
+    async def inactivate(self, request: Request) -> Response:
+        conv = self._conv(request)
+        self.rt.inactivate(conv)
+        return _ok(conv.to_control())
+
+    async def transfer(self, request: Request) -> Response:
+        conv = self._conv(request)
+        self.rt.transfer(conv)
+        return _ok(conv.to_control())
+
+    async def advance(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        seconds = data.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ApiError(400, f"seconds must be a non-negative number, got {seconds!r}")
+        fired = self.rt.advance(seconds)
+        return _ok({"now_ms": self.rt.now_ms, "fired": fired})
+
+    async def clock(self, request: Request) -> Response:
+        return _ok({"now_ms": self.rt.now_ms, "pendingTimers": self.rt.clock.pending()})
+
+    async def add_fault(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        kind = data.get("kind")
+        answer: dict[str, Any] = {"kind": kind}
+        if kind == "drop_streams":
+            subject = _str_field(data, "subject", required=False)
+            answer["dropped"] = self.rt.events.drop(subject)
+        elif kind == "expire_tokens":
+            subject = _str_field(data, "subject", required=False)
+            self.rt.tokens.expire_all(subject)
+        elif kind in ("fail", "latency"):
+            route = data.get("route")
+            if route not in ROUTES:
+                raise ApiError(400, f"route must be one of {', '.join(ROUTES)}, got {route!r}")
+            if kind == "fail":
+                status = _int_field(data, "status", 400, 599)
+                count = _int_field(data, "count", 1, None, default=1)
+                self.rt.faults.fail(route, status, count)
+            else:
+                self.rt.faults.latency(route, _int_field(data, "ms", 0, 60_000))
+        else:
+            raise ApiError(400, f"kind must be drop_streams, fail, latency or expire_tokens, got {kind!r}")
+        answer["faults"] = self.rt.faults.to_json()
+        return _ok(answer)
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.rt.faults.clear()
+        return _ok({"faults": {}})
+
+    async def reset(self, request: Request) -> Response:
+        self.rt.reset()
+        return _ok({"reset": True, "now_ms": self.rt.now_ms})
+
+
+def _role(raw: object, allowed: tuple[Role, ...]) -> Role:
+    names = [r.value for r in allowed]
+    if raw not in names:
+        raise ApiError(400, f"role must be one of {', '.join(names)}, got {raw!r}")
+    return Role(str(raw))
+
+
+def _int_field(data: dict[str, Any], key: str, low: int, high: int | None, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, f"{key} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"{key} must be {bound}, got {value}")
+    return value
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 404:
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse({"message": message, "status": exc.status_code}, exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return _error(500, f"internal error: {type(exc).__name__}")
+
+
+def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
+    """The mock MIAW runtime as an ASGI app; `control=False` is the sandbox-like mode (no /control routes)."""
+    runtime = Runtime(config)
+    api = MiawApi(runtime)
+    r = api.route
+    routes: list[BaseRoute] = [
+        Route(
+            f"{V2}/authorization/unauthenticated/access-token", r("token", api.unauthenticated_token), methods=["POST"]
+        ),
+        Route(f"{V2}/authorization/authenticated/access-token", r("token", api.authenticated_token), methods=["POST"]),
+        Route(
+            f"{V2}/authorization/continuation-access-token", r("continuation", api.continuation_token), methods=["GET"]
+        ),
+        Route(f"{V2}/conversation", r("create_conversation", api.create_conversation), methods=["POST"]),
+        Route(f"{V2}/conversation/list", r("list_conversations", api.list_conversations), methods=["GET"]),
+        Route(f"{V2}/conversation/{{cid}}", r("routing_status", api.routing_status), methods=["GET"]),
+        Route(f"{V2}/conversation/{{cid}}", r("close_conversation", api.close_conversation), methods=["DELETE"]),
+        Route(f"{V2}/conversation/{{cid}}/entries", r("list_entries", api.list_entries), methods=["GET"]),
+        Route(f"{V2}/conversation/{{cid}}/message", r("send_message", api.send_message), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/entry", r("entry", api.post_entry), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/acknowledge-entries", r("acknowledge", api.acknowledge), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/session", r("end_session", api.end_session), methods=["DELETE"]),
+        Route("/eventrouter/v1/sse", r("sse", api.sse), methods=["GET"]),
+        Route("/embeddedservice/v1/embedded-service-config", r(None, api.embedded_service_config), methods=["GET"]),
+    ]
+    if control:
+        c = ControlApi(runtime)
+        routes.append(
+            Mount(
+                "/control",
+                routes=[
+                    Route("/info", r(None, c.info), methods=["GET"]),
+                    Route("/deployments/{name}", r(None, c.save_deployment), methods=["PUT"]),
+                    Route("/deployments/{name}/publish", r(None, c.publish), methods=["POST"]),
+                    Route("/conversations/{cid}", r(None, c.conversation), methods=["GET"]),
+                    Route("/conversations/{cid}/participants", r(None, c.participants), methods=["POST"]),
+                    Route("/conversations/{cid}/messages", r(None, c.messages), methods=["POST"]),
+                    Route("/conversations/{cid}/session/end", r(None, c.end_session), methods=["POST"]),
+                    Route("/conversations/{cid}/session/inactivate", r(None, c.inactivate), methods=["POST"]),
+                    Route("/conversations/{cid}/transfer", r(None, c.transfer), methods=["POST"]),
+                    Route("/subjects/{subject:path}/conversations", r(None, c.subject_conversations), methods=["GET"]),
+                    Route("/subjects/{subject:path}/last-event-id", r(None, c.last_event_id), methods=["GET"]),
+                    Route("/clock/advance", r(None, c.advance), methods=["POST"]),
+                    Route("/clock", r(None, c.clock), methods=["GET"]),
+                    Route("/faults", r(None, c.add_fault), methods=["POST"]),
+                    Route("/faults", r(None, c.clear_faults), methods=["DELETE"]),
+                    Route("/reset", r(None, c.reset), methods=["POST"]),
+                ],
+            )
+        )
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,112 @@
+"""Access tokens: signed JWTs minted and checked against the virtual clock, and customer identity tokens."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from harness.wire.ids import org_id_key
+
+_ALGORITHM = "HS256"
+_PEM_ALGORITHMS = ["RS256", "RS512"]
+
+
+class TokenError(Exception):
+    """A token that does not authorise the request (maps to 401)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """The verified claims of an access token."""
+
+    subject: str
+    org_id: str
+    deployment: str
+    client_id: str
+    serial: int
+    issued_ms: int
+    expires_ms: int
+
+
+class TokenAuthority:
+    """Mints and verifies access tokens; the expiry is judged on the runtime's virtual clock, not wall time."""
+
+    def __init__(self, signing_key: str, org_id: str) -> None:
+        self._key = signing_key
+        self._org_id = org_id
+        self._serials = itertools.count(1)
+        self._revoked_upto: dict[str, int] = {}  # subject (or "*") -> tokens with serial <= this are expired
+
+    def mint(self, *, subject: str, deployment: str, now_ms: int, ttl_s: int, client_id: str) -> tuple[str, int]:
+        serial = next(self._serials)
+        expires_ms = now_ms + ttl_s * 1000
+        claims = {
+            "sub": subject,
+            "orgId": self._org_id,
+            "esDeveloperName": deployment,
+            "clientId": client_id,
+            "apiVersion": "v2",
+            "iss": "orgJwt",
+            "jti": str(serial),
+            "iat": now_ms // 1000,
+            "exp": expires_ms // 1000,
+            "expMs": expires_ms,
+            "iatMs": now_ms,
+        }
+        return jwt.encode(claims, self._key, algorithm=_ALGORITHM), expires_ms
+
+    def verify(self, token: str, *, now_ms: int) -> AccessToken:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[_ALGORITHM],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise TokenError(f"invalid access token: {exc}") from exc
+        try:
+            access = AccessToken(
+                subject=str(claims["sub"]),
+                org_id=str(claims["orgId"]),
+                deployment=str(claims["esDeveloperName"]),
+                client_id=str(claims["clientId"]),
+                serial=int(claims["jti"]),
+                issued_ms=int(claims["iatMs"]),
+                expires_ms=int(claims["expMs"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TokenError(f"invalid access token: missing or bad claim {exc}") from exc
+        if org_id_key(access.org_id) != org_id_key(self._org_id):
+            raise TokenError("invalid access token: issued for another org")
+        if now_ms >= access.expires_ms:
+            raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
+        if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
+            raise TokenError("access token expired: request a new token")
+        return access
+
+    def expire_all(self, subject: str | None = None) -> None:
+        """Every token minted so far (for `subject`, or for everyone) is treated as expired from now on."""
+        upto = next(self._serials)
+        self._serials = itertools.count(upto + 1)
+        self._revoked_upto[subject or "*"] = upto
+
+    def reset(self) -> None:
+        self._revoked_upto.clear()
+
+
+def verify_identity_token(token: str, key: str) -> dict[str, Any]:
+    """Check a customer identity JWT against the configured key; returns its claims (raises TokenError)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=_PEM_ALGORITHMS if key.lstrip().startswith("-----BEGIN") else ["HS256"],
+            options={"verify_exp": False, "verify_aud": False, "require": ["sub"]},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise TokenError(f"customer identity token rejected: {exc}") from exc
+    return claims
