@@ -1,0 +1,80 @@
+"""`miaw-harness report`: re-render a results file, or show what changed between two runs or two SDK versions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import UserError
+from harness.report.compare import Change, Direction, compare_runs, compare_versions
+from harness.report.directory import check_out_dir, write_report
+from harness.report.junit import FAILING
+from harness.report.readiness import assess, read_install_base
+from harness.report.results import read_results
+
+HELP = "Re-render the report from results.json, or compare it with another run (--compare) or SDK (--compare-sdk)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", type=Path, metavar="RESULTS.json", help="a results.json written by `run`")
+    parser.add_argument("--compare", type=Path, metavar="OTHER.json", help="an earlier results.json to compare with")
+    parser.add_argument(
+        "--compare-sdk", nargs=2, metavar=("OLDER", "NEWER"), help="compare two SDK profiles within RESULTS.json"
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="re-render into DIR (default ./miaw-report)")
+    parser.add_argument("--install-base", type=Path, metavar="CSV", help="platform,sdk_version,active_users rows")
+    parser.add_argument("--fail-on", choices=sorted(FAILING), default="blocked", help="what junit.xml counts as failed")
+
+
+def run(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    results = read_results(args.results)
+    install = None if args.install_base is None else read_install_base(args.install_base)
+    comparing = args.compare is not None or args.compare_sdk is not None
+    if args.compare is not None and args.compare_sdk is not None:
+        raise UserError("give --compare or --compare-sdk, not both")
+    out = args.out if args.out is not None or not comparing else None
+    if out is not None:
+        check_out_dir(out.resolve())
+    if args.compare is not None:
+        before = read_results(args.compare)
+        changes = compare_runs(before, results)
+        print_changes(changes, f"{args.compare} -> {args.results}", console)
+    elif args.compare_sdk is not None:
+        older, newer = args.compare_sdk
+        print_changes(compare_versions(results, older, newer), f"{older} -> {newer}", console)
+    if out is not None:
+        written = write_report(results, out, install, args.fail_on)
+        readiness = assess(results, install)
+        console.print(readiness.headline)
+        console.print(readiness.blocks_line)
+        console.print(f"report: {written / 'index.html'}")
+    return 0
+
+
+def print_changes(changes: list[Change], title: str, console: Console) -> None:
+    worse = sum(1 for c in changes if c.direction is Direction.WORSE)
+    better = sum(1 for c in changes if c.direction is Direction.BETTER)
+    console.print(f"{title}: {better} cells better, {worse} worse, {len(changes) - better - worse} added or removed")
+    if not changes:
+        return
+    table = Table(title=f"What changed ({title})")
+    for column in ("change", "scenario", "SDK", "app strategy", "before", "after", "reason"):
+        table.add_column(column)
+    for change in changes:
+        sdk = (
+            change.after_sdk if change.before_sdk == change.after_sdk else f"{change.before_sdk} -> {change.after_sdk}"
+        )
+        table.add_row(
+            change.direction.value,
+            change.scenario_id,
+            sdk,
+            change.app,
+            change.before.value if change.before else "-",
+            change.after.value if change.after else "-",
+            change.reason,
+        )
+    console.print(table)
