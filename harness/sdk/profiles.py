@@ -65,7 +65,9 @@ CAPABILITIES: Mapping[str, CapabilitySpec] = MappingProxyType(
         "reconnect_cap_ms": CapabilitySpec(int, "longest reconnect delay"),
         "reconnect_max_attempts": CapabilitySpec(int, "reconnect attempts before giving up"),
         "closed_send_ui": CapabilitySpec(
-            str, "B12: what the user gets when sending on a closed conversation", ("entry_error", "no_input", "disabled")
+            str,
+            "B12: what the user gets when sending on a closed conversation",
+            ("entry_error", "no_input", "disabled"),
         ),
         "closed_banner": CapabilitySpec(str, "text of the closed view (empty: none)"),
         "conversation_updated_callback": CapabilitySpec(bool, "the SDK re-reads the conversation and tells the app"),

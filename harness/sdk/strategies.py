@@ -64,7 +64,9 @@ def parse_strategy(path: Path, data: dict[str, Any]) -> AppStrategy:
         or not platforms
         or not all(isinstance(p, str) and p in PLATFORMS for p in platforms)
     ):
-        raise DataFileError(path, "platforms", f"got {platforms!r}; allowed: a non-empty list of {', '.join(PLATFORMS)}")
+        raise DataFileError(
+            path, "platforms", f"got {platforms!r}; allowed: a non-empty list of {', '.join(PLATFORMS)}"
+        )
     return AppStrategy(
         name=require_str(path, data, "name"),
         description=require_str(path, data, "description"),

@@ -1,0 +1,228 @@
+"""The SDK's REST half: one end user's calls to the public v2 API over an injected httpx client."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.timeline import Kind, Timeline
+from harness.wire import Entry, entry_from_history, new_uuid
+from harness.wire.entries import MalformedEntry
+
+API = "/iamessage/api/v2"
+SSE_PATH = "/eventrouter/v1/sse"
+
+
+class ApiError(Exception):
+    """A request the runtime refused (or that never left the device: status 0)."""
+
+    def __init__(self, status: int, message: str, path: str) -> None:
+        self.status = status
+        self.message = message
+        self.path = path
+        super().__init__(f"{path}: {status} {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    conversation_id: str
+    start_ms: int
+    end_ms: int
+
+    @property
+    def open(self) -> bool:
+        return self.end_ms == 0  # the web bootstrap's rule (miaw-api.md §3.6)
+
+
+def _subject_from_jwt(token: str) -> str:
+    """The `sub` claim, read without verifying the signature (the client cannot verify it anyway)."""
+    try:
+        body = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        return str(claims.get("sub", ""))
+    except (IndexError, ValueError):
+        return ""
+
+
+def _message_of(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return str(data)[:200]
+
+
+class CoreClient:
+    """Tokens (renewed on 401), conversations, messages, session end and close; every call lands in the timeline."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        org_id: str,
+        deployment: str,
+        timeline: Timeline,
+        rng: random.Random,
+        platform: str,
+    ) -> None:
+        self.http = http
+        self.org_id = org_id
+        self.deployment = deployment
+        self.timeline = timeline
+        self.rng = rng
+        self.platform = "Web" if platform == "web" else "Mobile"
+        self.token: str | None = None
+        self.subject: str | None = None
+        self.initial_event_id: str = "0"
+        self.online = True
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        auth: bool = True,
+        renew: bool = True,
+    ) -> httpx.Response:
+        if not self.online:
+            self.timeline.add(Kind.REQUEST, "app", f"{method} {path} not sent: device offline")
+            raise ApiError(0, "device offline", path)
+        headers = self.auth_headers() if auth else {}
+        try:
+            response = await self.http.request(method, path, json=body, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            self.timeline.add(Kind.REQUEST, "app", f"{method} {path} -> network error", {"error": type(exc).__name__})
+            raise ApiError(0, f"network error: {type(exc).__name__}", path) from exc
+        status = response.status_code
+        self.timeline.add(Kind.REQUEST, "app", f"{method} {path} -> {status}", {"status": status})
+        if status == 401 and auth and renew:
+            await self.renew_token()
+            return await self.request(method, path, body=body, params=params, auth=auth, renew=False)
+        if status >= 400:
+            raise ApiError(status, _message_of(response), path)
+        return response
+
+    # -- tokens -------------------------------------------------------------------------------------------------
+    async def new_token(self) -> None:
+        """A fresh unauthenticated token: a new anonymous identity (old conversations answer 403)."""
+        body = {
+            "orgId": self.org_id,
+            "esDeveloperName": self.deployment,
+            "capabilitiesVersion": "1",
+            "platform": self.platform,
+        }
+        data = (
+            await self.request("POST", f"{API}/authorization/unauthenticated/access-token", body=body, auth=False)
+        ).json()
+        self._take_token(data)
+        self.initial_event_id = str(data.get("lastEventId") or "0")
+
+    def _take_token(self, data: dict[str, Any]) -> None:
+        token = data.get("accessToken")
+        if not isinstance(token, str) or not token:
+            raise ApiError(502, "token response without accessToken", "authorization")
+        self.token = token
+        context = data.get("context") or {}
+        end_user = context.get("endUser") or {} if isinstance(context, dict) else {}
+        subject = end_user.get("subject") if isinstance(end_user, dict) else None
+        self.subject = str(subject) if subject else _subject_from_jwt(token)
+
+    def resume(self, token: str, subject: str | None) -> None:
+        """Use a token kept on the device (a relaunch)."""
+        self.token = token
+        self.subject = subject or _subject_from_jwt(token)
+
+    async def renew_token(self) -> None:
+        """After a 401: try a continuation token (same identity), else start over as a new identity."""
+        if self.token is not None:
+            try:
+                response = await self.request("GET", f"{API}/authorization/continuation-access-token", renew=False)
+                self._take_token(response.json())
+                self.timeline.add(Kind.NOTE, "app", "access token renewed (same identity)")
+                return
+            except ApiError:
+                pass
+        before = self.subject
+        await self.new_token()
+        if before is not None and before != self.subject:
+            self.timeline.add(Kind.NOTE, "app", "access token replaced: new anonymous identity")
+
+    # -- conversations ------------------------------------------------------------------------------------------
+    async def create_conversation(self, conversation_id: str) -> None:
+        body = {"conversationId": conversation_id, "esDeveloperName": self.deployment, "routingAttributes": {}}
+        await self.request("POST", f"{API}/conversation", body=body)
+
+    async def list_conversations(self, *, include_closed: bool) -> list[ConversationSummary]:
+        params = {"inclClosedConvs": "true" if include_closed else "false", "limit": "50"}
+        data = (await self.request("GET", f"{API}/conversation/list", params=params)).json()
+        result = [
+            ConversationSummary(
+                str(c.get("conversationId")), int(c.get("startTimestamp") or 0), int(c.get("endTimestamp") or 0)
+            )
+            for c in data.get("conversations") or []
+            if isinstance(c, dict)
+        ]
+        return sorted(result, key=lambda c: c.start_ms, reverse=True)
+
+    async def conversation_summary(self, conversation_id: str) -> ConversationSummary | None:
+        for summary in await self.list_conversations(include_closed=True):
+            if summary.conversation_id == conversation_id:
+                return summary
+        return None
+
+    async def entries(self, conversation_id: str) -> list[Entry]:
+        params = {"limit": "50", "direction": "FromStart"}
+        data = (await self.request("GET", f"{API}/conversation/{conversation_id}/entries", params=params)).json()
+        result: list[Entry] = []
+        for fields in data.get("conversationEntries") or []:
+            try:
+                result.append(entry_from_history(conversation_id, fields))
+            except (MalformedEntry, ValueError):
+                continue
+        return result
+
+    async def send_message(self, conversation_id: str, message_id: str, text: str) -> None:
+        """Send a text; on 417 (no session, per-session pre-chat) submit pre-chat and resend as a new session."""
+        body: dict[str, Any] = {
+            "message": {
+                "id": message_id,
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": text},
+            },
+            "esDeveloperName": self.deployment,
+        }
+        path = f"{API}/conversation/{conversation_id}/message"
+        try:
+            await self.request("POST", path, body=body)
+        except ApiError as exc:
+            if exc.status != 417:
+                raise
+            self.timeline.add(Kind.UI, "app", "pre-chat form shown for a new session and submitted")
+            body.update({"isNewMessagingSession": True, "routingAttributes": {}, "language": "en"})
+            await self.request("POST", path, body=body)
+
+    async def typing(self, conversation_id: str, started: bool) -> None:
+        entry_type = "TypingStartedIndicator" if started else "TypingStoppedIndicator"
+        body = {"entryType": entry_type, "id": new_uuid(self.rng)}
+        await self.request("POST", f"{API}/conversation/{conversation_id}/entry", body=body)
+
+    async def end_session(self, conversation_id: str) -> None:
+        params = {"esDeveloperName": self.deployment}
+        await self.request("DELETE", f"{API}/conversation/{conversation_id}/session", params=params)
+
+    async def close_conversation(self, conversation_id: str) -> None:
+        params = {"esDeveloperName": self.deployment}
+        await self.request("DELETE", f"{API}/conversation/{conversation_id}", params=params)
