@@ -13,6 +13,7 @@ from typing import Any
 from harness.errors import UserError
 
 SCHEMA = "miaw-harness/results@1"
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
 
 
