@@ -1,0 +1,116 @@
+"""report.md, junit.xml and cucumber.json parsed back, checked against their schemas, stable across renders."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from lxml import etree
+from report_records import fake_profiles, make_run, matrix_records, write_records
+
+from harness.report.cucumber import render_cucumber, to_cucumber
+from harness.report.directory import render_files
+from harness.report.junit import render_junit
+from harness.report.markdown import render_markdown
+from harness.report.readiness import InstallRow, assess
+from harness.report.results import Results, aggregate, load_runs
+
+SCHEMAS = Path(__file__).with_name("schemas")
+
+
+def _results() -> Results:
+    return aggregate(matrix_records(), 42, fake_profiles())
+
+
+def _junit_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "junit.xsd")))
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "failures", "skipped"),
+    [("blocked", 4, 2), ("degraded", 10, 2), ("never", 0, 2)],
+)
+def test_junit_has_one_testcase_per_cell_and_matches_the_schema(fail_on: str, failures: int, skipped: int) -> None:
+    results = _results()
+    text = render_junit(results, fail_on)
+    document = etree.fromstring(text.encode())
+    _junit_schema().assertValid(document)
+    root = ET.fromstring(text)
+    cases = root.findall("testsuite/testcase")
+    assert len(cases) == len(results.cells)
+    assert len({(c.get("classname"), c.get("name")) for c in cases}) == len(cases)
+    assert int(root.get("tests", "0")) == len(results.cells)
+    assert int(root.get("failures", "0")) == failures == len(root.findall("testsuite/testcase/failure"))
+    assert int(root.get("skipped", "0")) == skipped
+    assert [s.get("name") for s in root.findall("testsuite")] == [
+        "session-based-chat.persist-forever",
+        "session-based-chat.persist-until-closed-event",
+    ]
+
+
+def test_junit_failure_carries_reason_variant_and_evidence() -> None:
+    root = ET.fromstring(render_junit(_results(), "blocked"))
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    assert failure.get("type") == "reused_closed_id"
+    assert "broken by runtime variant(s): close-event" in (failure.text or "")
+    assert "1. action/user: tap send 'hello'" in (failure.text or "")
+
+
+def test_junit_reports_harness_errors_as_errors() -> None:
+    results = aggregate([make_run(verdict="error", reason_code="harness_error")], 1)
+    root = ET.fromstring(render_junit(results))
+    _junit_schema().assertValid(etree.fromstring(render_junit(results).encode()))
+    assert root.get("errors") == "1"
+    assert root.find("testsuite/testcase/error") is not None
+
+
+def test_cucumber_json_matches_the_schema_and_holds_every_run() -> None:
+    results = _results()
+    schema = json.loads((SCHEMAS / "cucumber.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = json.loads(render_cucumber(results))
+    jsonschema.validate(data, schema)
+    elements = [e for f in data for e in f["elements"]]
+    assert len(elements) == sum(len(c.runs) for c in results.cells) == len(matrix_records())
+    assert [f["uri"] for f in data] == sorted(f["uri"] for f in data)
+    blocked = [e for e in elements if e["after"][0]["result"]["status"] == "failed"]
+    assert len(blocked) == 4
+    assert all(e["steps"][2]["result"]["status"] == "failed" for e in blocked)
+    assert elements[0]["tags"][0]["name"] == "@closing"
+
+
+def test_cucumber_json_is_not_empty_under_parallel_records(tmp_path: Path) -> None:
+    write_records(tmp_path, matrix_records(), workers=2, shuffle_seed=8)
+    assert to_cucumber(aggregate(load_runs(tmp_path), 42, fake_profiles()))
+
+
+def test_markdown_has_the_readiness_and_a_row_per_profile_and_app() -> None:
+    results = _results()
+    readiness = assess(results, [InstallRow("ios", "1.9.0", 3), InstallRow("android", "1.10.0", 1)])
+    text = render_markdown(results, readiness)
+    lines = text.splitlines()
+    assert f"**{readiness.headline}**" in lines
+    assert f"**{readiness.blocks_line}**" in lines
+    assert "| persist-forever | none | none | none |" in lines
+    assert "| persist-forever | 75.0% | 25.0% | 0.0% | 0.0% |" in lines
+    assert "| persist-forever | ios-1.9 | 1 | 0 | 2 | 0 | 0 | 0 |" in lines
+    for app in results.apps:
+        for profile in results.profiles:
+            assert any(line.startswith(f"| {app} | {profile.name} | ") for line in lines), (app, profile.name)
+    assert "- ios-1.9 → ios-1.10: 2 cells better, 0 worse" in lines
+    table = [line for line in lines if line.startswith("| A rep ends the session | ")]
+    assert len(table) == 2
+
+
+def test_every_file_is_byte_identical_across_shuffled_parallel_records(tmp_path: Path) -> None:
+    renders = []
+    for workers, shuffle in ((1, None), (2, 11), (2, 12)):
+        directory = tmp_path / f"{workers}-{shuffle}"
+        write_records(directory, matrix_records(), workers=workers, shuffle_seed=shuffle)
+        renders.append(render_files(aggregate(load_runs(directory), 42, fake_profiles())))
+    assert renders[0] == renders[1] == renders[2]
+    assert set(renders[0]) == {"index.html", "report.md", "results.json", "junit.xml", "cucumber.json"}
