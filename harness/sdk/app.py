@@ -150,7 +150,7 @@ class SimulatedApp:
         """Back to the foreground: the stream restarts and resumes from the last processed event id."""
         self._act("bring the app to the foreground")
         self.foreground = True
-        self._ensure_stream()
+        await self._ensure_stream()
 
     async def go_offline(self) -> None:
         self._act("device goes offline")
@@ -162,7 +162,7 @@ class SimulatedApp:
         self._act("device goes online")
         self.online = True
         self.core.online = True
-        self._ensure_stream()
+        await self._ensure_stream()
 
     async def aclose(self) -> None:
         await self.stream.stop()
@@ -180,12 +180,12 @@ class SimulatedApp:
         self._persist()
         if self.strategy.id_policy is IdPolicy.NEW_PER_LAUNCH:
             self._launch_id = self._mint()
-        self._ensure_stream()
+        await self._ensure_stream()
         await self._open_chat()
 
-    def _ensure_stream(self) -> None:
+    async def _ensure_stream(self) -> None:
         if self.launched and self.foreground and self.online and not self.stream.running:
-            self.stream.start()
+            await self.stream.started(self.settle_timeout_s)
 
     def _persist(self) -> None:
         self.storage.access_token = self.core.token
@@ -231,7 +231,7 @@ class SimulatedApp:
         self._act("close and reopen the chat screen")
         self.ui.chat_open = False
         self._ui_changed()
-        self._ensure_stream()
+        await self._ensure_stream()
         await self._open_chat()
 
     async def end_chat(self) -> bool:
@@ -334,10 +334,10 @@ class SimulatedApp:
                 self._launch_id = self._mint()
             return self._launch_id
         if policy in (IdPolicy.PICK_FIRST_FROM_LIST, IdPolicy.PICK_FIRST_OPEN_FROM_LIST):
-            picked = await self._pick_from_list(only_open=policy is IdPolicy.PICK_FIRST_OPEN_FROM_LIST)
-            if picked is not None:
-                self.storage.conversation_id = picked
-                return picked
+            listed, picked = await self._pick_from_list(only_open=policy is IdPolicy.PICK_FIRST_OPEN_FROM_LIST)
+            if listed:
+                self.storage.conversation_id = picked or self._mint()
+                return self.storage.conversation_id
         if policy is IdPolicy.WEB_STORAGE and self.storage.conversation_id:
             await self._drop_stale_web_id(self.storage.conversation_id)
         if self.storage.conversation_id:
@@ -346,20 +346,21 @@ class SimulatedApp:
         self.storage.conversation_id = cid
         return cid
 
-    async def _pick_from_list(self, *, only_open: bool) -> str | None:
+    async def _pick_from_list(self, *, only_open: bool) -> tuple[bool, str | None]:
+        """(whether the list could be read, the id picked from it)."""
         if not self.profile.flag("list_conversations"):
             self.timeline.add(Kind.NOTE, "app", "this SDK cannot list conversations: the stored id is used")
-            return None
+            return False, None
         try:
             found = await self.core.list_conversations(include_closed=True)
         except ApiError:
-            return None
+            return False, None
         if only_open:
             if self.profile.flag("exposes_conversation_status"):
                 found = [c for c in found if c.open]
             else:
                 self.timeline.add(Kind.NOTE, "app", "this SDK exposes no conversation status: cannot skip closed ones")
-        return found[0].conversation_id if found else None
+        return True, (found[0].conversation_id if found else None)
 
     async def _drop_stale_web_id(self, cid: str) -> None:
         try:

@@ -88,6 +88,15 @@ class EventStream:
         self._wanted = True
         self._task = asyncio.get_running_loop().create_task(self._run())
 
+    async def started(self, timeout_s: float = 5.0) -> None:
+        """Start if needed and wait until the stream is open (or has given up): events then flow before any request."""
+        self.start()
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(self._open_or_down), timeout_s)
+
+    def _open_or_down(self) -> bool:
+        return self.connected or not self.running
+
     async def stop(self) -> None:
         self._wanted = False
         task, self._task = self._task, None
