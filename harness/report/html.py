@@ -8,10 +8,19 @@ import jinja2
 from markupsafe import Markup
 
 from harness.report.compare import version_steps
-from harness.report.markdown import SYMBOL
 from harness.report.readiness import Readiness
 from harness.report.results import Cell, Profile, Results, Verdict
 from harness.report.sequence import render_svg
+
+# Text glyphs every system font has (emoji fonts are often missing on CI machines and in headless browsers).
+GLYPH = {
+    Verdict.PASS: "\u2713",
+    Verdict.DEGRADED: "~",
+    Verdict.BLOCKED: "\u2715",
+    Verdict.NOT_APPLICABLE: "\u2013",
+    Verdict.NEEDS_REP: "?",
+    Verdict.ERROR: "!",
+}
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("harness.report", "templates"),
@@ -60,7 +69,7 @@ def render_html(results: Results, readiness: Readiness) -> str:
         index=index,
         drills=drills,
         groups=groups,
-        symbol={v.value: s for v, s in SYMBOL.items()},
+        symbol={v.value: s for v, s in GLYPH.items()},
         verdicts=list(Verdict),
         evidence_counts=_evidence_counts,
         steps=version_steps(results),

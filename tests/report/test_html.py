@@ -1,0 +1,83 @@
+"""index.html checked in headless Chromium: the matrix, the readiness verdict and a drill-down into one cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from report_browser import Browser
+from report_records import fake_profiles, matrix_records
+
+from harness.report.directory import write_report
+from harness.report.readiness import InstallRow
+from harness.report.results import Results, aggregate
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Results, Path]:
+    results = aggregate(matrix_records(), 42, fake_profiles())
+    out = write_report(results, tmp_path_factory.mktemp("html") / "report", [InstallRow("ios", "1.9.1", 10)])
+    return results, out / "index.html"
+
+
+def test_the_page_is_self_contained(report: tuple[Results, Path]) -> None:
+    text = report[1].read_text(encoding="utf-8")
+    for needle in ("http://", "https://", "<link", "src="):
+        hits = [line for line in text.splitlines() if needle in line and "xmlns" not in line]
+        assert not hits, hits[:3]
+
+
+def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None:
+    results, page = report
+    with Browser() as browser:
+        browser.open(page)
+        assert browser.evaluate("document.getElementById('safe-for').textContent") == (
+            "Safe to enable Session-Based Chat for: persist-until-closed-event on ios 1.9.0+; "
+            "persist-until-closed-event on android 1.8.0+; persist-until-closed-event on web 1.0.0+."
+        )
+        assert browser.evaluate("document.querySelector('ul.install-lines li').textContent") == (
+            "persist-forever: 100.0% of your active users would be blocked"
+        )
+        visible = "[...document.querySelectorAll('section.app')].filter(s => !s.hidden).map(s => s.dataset.appName)"
+        assert browser.evaluate(visible) == ["persist-forever"]
+        rows = browser.evaluate(
+            "[...document.querySelectorAll('#app-0 tbody tr')].map(r => r.dataset.profile || "
+            "r.querySelector('th').textContent)"
+        )
+        assert rows == ["ios", "ios-1.9", "ios-1.10", "android", "android-1.8", "android-1.10", "web", "web"]
+        colours = browser.evaluate(
+            "[...document.querySelectorAll('#app-0 td.cell')].map(td => [td.dataset.verdict, "
+            "getComputedStyle(td).backgroundColor])"
+        )
+        assert len(colours) == len(results.cells_for("persist-forever"))
+        by_verdict = {verdict: colour for verdict, colour in colours}
+        assert len(set(by_verdict.values())) == len(by_verdict) >= 3
+        assert by_verdict["blocked"] == "rgb(255, 129, 130)"
+        assert browser.evaluate("document.querySelector('details.caps summary').textContent") == (
+            "1 documented, 1 inferred"
+        )
+        browser.screenshot(ARTIFACTS / "report-matrix.png", full_page=True)
+
+        browser.click("#app-0 td.cell[data-verdict='blocked']")
+        assert browser.evaluate("document.getElementById('drill').hidden") is False
+        heading = browser.evaluate("document.querySelector('#drill h2').textContent")
+        assert heading == "A rep ends the session · ios-1.9 · persist-forever"
+        assert "blocked (reused_closed_id): blocked because reused_closed_id" in browser.evaluate(
+            "document.querySelector('#drill .reason').textContent.replace(/\\s+/g, ' ')"
+        )
+        assert browser.evaluate("document.querySelector('#drill .broken-by').textContent") == (
+            "Broken by runtime variant: close-event"
+        )
+        lanes = browser.evaluate("[...document.querySelectorAll('#drill svg text.lane')].map(t => t.textContent)")
+        assert lanes == ["user", "app", "server", "rep / bot / clock"]
+        assert browser.evaluate("document.querySelectorAll('#drill svg g.step').length") == 6
+        assert browser.evaluate("document.querySelector('#drill svg').getBoundingClientRect().width") > 500
+        browser.evaluate("document.getElementById('drill').scrollIntoView()")
+        browser.screenshot(ARTIFACTS / "report-drilldown.png")
+
+        browser.click("#tab-1")
+        assert browser.evaluate(visible) == ["persist-until-closed-event"]
+    assert (ARTIFACTS / "report-matrix.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "report-drilldown.png").read_bytes().startswith(b"\x89PNG")
