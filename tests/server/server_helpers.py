@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,10 +139,8 @@ class SseReader:
     async def __aexit__(self, *exc: object) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         http = self.user.target.http
@@ -196,5 +195,5 @@ async def quiescent(user: User) -> int:
 async def read_until(reader: SseReader, user: User) -> list[Event]:
     """Wait until the reader has seen every event the runtime logged for the user so far."""
     last = await quiescent(user)
-    await reader.wait(lambda: bool(reader.events) and int(reader.events[-1].event_id or 0) >= last or last == 0)
+    await reader.wait(lambda: (bool(reader.events) and int(reader.events[-1].event_id or 0) >= last) or last == 0)
     return reader.events
