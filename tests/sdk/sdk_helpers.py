@@ -17,7 +17,7 @@ from harness.control import ControlClient
 from harness.sdk.app import SimulatedApp
 from harness.sdk.profiles import Capability, SdkProfile, load_profiles
 from harness.sdk.storage import DeviceStorage
-from harness.sdk.strategies import AppStrategy, load_strategies
+from harness.sdk.strategies import AppStrategy, FailedSendPolicy, IdPolicy, load_strategies
 from harness.server import ServerConfig, StreamingASGITransport, create_app
 from harness.timeline import Timeline
 
@@ -39,6 +39,11 @@ def profile(name: str, **flags: bool | str | int) -> SdkProfile:
 
 
 def strategy(name: str, **fields: Any) -> AppStrategy:
+    """A bundled strategy with `fields` replaced (policy names as strings are turned into their enums)."""
+    if "on_failed_send" in fields:
+        fields["on_failed_send"] = FailedSendPolicy(fields["on_failed_send"])
+    if "id_policy" in fields:
+        fields["id_policy"] = IdPolicy(fields["id_policy"])
     return dataclasses.replace(STRATEGIES[name], **fields) if fields else STRATEGIES[name]
 
 
@@ -122,17 +127,26 @@ async def over_loopback(base_url: str, org_id: str, settings: Mapping[str, Any] 
                 await sim.aclose()
 
 
-SideEffect = Callable[[httpx.Request], httpx.Response | None]
+class Fault:
+    """A respx side effect that is off until armed: then it answers (or raises) for `times` calls.
 
+    When off it returns None, which respx reads as "not mine": the next route, the runtime, answers.
+    """
 
-def failing(times: int, status: int, message: str = "injected fault") -> SideEffect:
-    """A respx side effect: `status` for the first `times` calls, then the next route (the runtime) answers."""
-    left = [times]
+    def __init__(self) -> None:
+        self.left = 0
+        self.status = 503
+        self.error: Exception | None = None
+        self.hits = 0
 
-    def side_effect(request: httpx.Request) -> httpx.Response | None:
-        if left[0] <= 0:
+    def arm(self, times: int, status: int = 503, error: Exception | None = None) -> None:
+        self.left, self.status, self.error = times, status, error
+
+    def __call__(self, request: httpx.Request) -> httpx.Response | None:
+        if self.left <= 0:
             return None
-        left[0] -= 1
-        return httpx.Response(status, json={"message": message})
-
-    return side_effect
+        self.left -= 1
+        self.hits += 1
+        if self.error is not None:
+            raise self.error
+        return httpx.Response(self.status, json={"message": f"injected {self.status}"})
