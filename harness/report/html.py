@@ -60,7 +60,9 @@ def render_html(results: Results, readiness: Readiness) -> str:
         )
         for i, cell in enumerate(results.cells)
     ]
-    groups = [(platform, [p for p in results.profiles if p.platform == platform]) for platform in results.platforms()]
+    groups = [
+        (platform, [p for p in results.sdk_profiles() if p.platform == platform]) for platform in results.platforms()
+    ]
     template = _ENV.get_template("index.html.j2")
     return template.render(
         results=results,
@@ -73,4 +75,6 @@ def render_html(results: Results, readiness: Readiness) -> str:
         verdicts=list(Verdict),
         evidence_counts=_evidence_counts,
         steps=version_steps(results),
+        apps=results.matrix_apps(),
+        org_cells=results.org_cells(),
     )

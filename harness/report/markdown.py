@@ -26,13 +26,13 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
     lines += [f"**{readiness.headline}**", "", f"**{readiness.blocks_line}**", ""]
     if results.seed is not None:
         lines += [
-            f"Seed: `{results.seed}` · {len(results.cells)} cells · {len(results.profiles)} SDK profiles · "
-            f"{len(results.scenarios)} scenarios · {len(results.apps)} app strategies",
+            f"Seed: `{results.seed}` · {len(results.cells)} cells · {len(results.sdk_profiles())} SDK profiles · "
+            f"{len(results.scenarios)} scenarios · {len(results.matrix_apps())} app strategies",
             "",
         ]
     lines += ["## Minimum safe SDK version", "", "| App strategy | " + " | ".join(results.platforms()) + " |"]
     lines.append("|---|" + "---|" * len(results.platforms()))
-    for app in results.apps:
+    for app in results.matrix_apps():
         row = []
         for platform in results.platforms():
             found = [m for m in readiness.minimums if m.app == app and m.platform == platform]
@@ -76,6 +76,15 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
             )
         if len(blocked) > BLOCKED_LIMIT:
             lines.append(f"\n… and {len(blocked) - BLOCKED_LIMIT} more (see results.json).")
+        lines.append("")
+    org = results.org_cells()
+    if org:
+        lines += ["## Org and runtime checks", "", "| Check | Verdict | Reason |", "|---|---|---|"]
+        for cell in org:
+            lines.append(
+                f"| {_cell_text(results.scenario(cell.scenario_id).name)} | {SYMBOL[cell.verdict]} "
+                f"{cell.verdict.value} | {_cell_text(cell.reason)} |"
+            )
         lines.append("")
     steps = version_steps(results)
     if steps:

@@ -125,8 +125,8 @@ def standing_of(verdicts: Sequence[Verdict]) -> Standing:
 def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -> Readiness:
     standings: list[ProfileStanding] = []
     cells = results.cell_map()
-    for app in results.apps:
-        for profile in results.profiles:
+    for app in results.matrix_apps():
+        for profile in results.sdk_profiles():
             mine = [cells[k] for s in results.scenarios if (k := (s.id, profile.name, app)) in cells]
             if not mine:
                 continue
@@ -136,7 +136,7 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
         MinimumVersion(
             app, platform, _minimum([s for s in standings if s.app == app and s.profile.platform == platform])
         )
-        for app in results.apps
+        for app in results.matrix_apps()
         for platform in results.platforms()
         if any(s.app == app and s.profile.platform == platform for s in standings)
     ]
@@ -221,7 +221,7 @@ def _install_shares(
 ) -> tuple[InstallShare, ...]:
     total = sum(r.users for r in rows)
     shares = []
-    for app in results.apps:
+    for app in results.matrix_apps():
         by_profile = {s.profile.name: s.standing for s in standings if s.app == app}
         tally = dict.fromkeys(["blocked", "degraded", "unverified", "uncovered"], 0)
         for row in rows:

@@ -171,11 +171,26 @@ class Results:
         return [c for c in self.cells if c.app == app]
 
     def platforms(self) -> list[str]:
+        """The SDK platforms of the run, in row order."""
         seen: list[str] = []
-        for p in self.profiles:
+        for p in self.sdk_profiles():
             if p.platform not in seen:
                 seen.append(p.platform)
         return seen
+
+    def sdk_profiles(self) -> list[Profile]:
+        """The matrix rows: profiles of an SDK platform (org-level checks run without an SDK and are listed apart)."""
+        return [p for p in self.profiles if p.platform in PLATFORM_ORDER]
+
+    def matrix_apps(self) -> list[str]:
+        """App strategies with at least one cell on an SDK profile."""
+        rows = {p.name for p in self.sdk_profiles()}
+        return [a for a in self.apps if any(c.app == a and c.sdk in rows for c in self.cells)]
+
+    def org_cells(self) -> list[Cell]:
+        """Cells of checks that run without an SDK profile (org settings, publishing, validation)."""
+        rows = {p.name for p in self.sdk_profiles()}
+        return [c for c in self.cells if c.sdk not in rows]
 
 
 # --- run records (written by the pytest plugin, one JSON line per test) -------------------------------------------

@@ -7,8 +7,16 @@ from html import escape
 from typing import Any
 
 LANES = ("user", "app", "server", "agent")
-LANE_TITLES = {"user": "user", "app": "app", "server": "server", "agent": "rep / bot / clock"}
-_ACTOR_LANE = {"user": "user", "app": "app", "server": "server", "rep": "agent", "bot": "agent", "clock": "agent"}
+LANE_TITLES = {"user": "user", "app": "app", "server": "server", "agent": "rep / bot / admin / clock"}
+_ACTOR_LANE = {
+    "user": "user",
+    "app": "app",
+    "server": "server",
+    "rep": "agent",
+    "bot": "agent",
+    "clock": "agent",
+    "admin": "agent",
+}
 _KIND_COLOUR = {
     "action": "#1f5fbf",
     "request": "#444444",
@@ -48,7 +56,12 @@ def _ends(step: Mapping[str, Any]) -> tuple[str, str] | None:
 def _label(step: Mapping[str, Any]) -> str:
     text = f"{step.get('seq', '')}. {step.get('summary', '')}"
     detail = step.get("detail")
-    if step.get("kind") == "request" and isinstance(detail, Mapping) and "status" in detail:
+    if (
+        step.get("kind") == "request"
+        and isinstance(detail, Mapping)
+        and "status" in detail
+        and not text.endswith(str(detail["status"]))
+    ):
         text += f" \u2192 {detail['status']}"
     if step.get("at_ms") is not None:
         text += f" @{step['at_ms']}ms"

@@ -71,7 +71,7 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
             "Broken by runtime variant: close-event"
         )
         lanes = browser.evaluate("[...document.querySelectorAll('#drill svg text.lane')].map(t => t.textContent)")
-        assert lanes == ["user", "app", "server", "rep / bot / clock"]
+        assert lanes == ["user", "app", "server", "rep / bot / admin / clock"]
         assert browser.evaluate("document.querySelectorAll('#drill svg g.step').length") == 6
         assert browser.evaluate("document.querySelector('#drill svg').getBoundingClientRect().width") > 500
         browser.evaluate("document.getElementById('drill').scrollIntoView()")

@@ -21,7 +21,7 @@ def test_the_diagram_is_svg_with_four_lanes_and_a_shape_per_step() -> None:
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
     lanes = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "lane"]
-    assert lanes == ["user", "app", "server", "rep / bot / clock"]
+    assert lanes == ["user", "app", "server", "rep / bot / admin / clock"]
     steps = _steps(svg)
     assert [g.get("data-seq") for g in steps] == ["1", "2", "3", "4", "5", "6"]
     texts = ["".join(g.itertext()) for g in steps]
@@ -41,6 +41,7 @@ def _x(lane: str) -> int:
         ("event", "server", "server", "app"),
         ("control", "rep", "agent", "server"),
         ("control", "clock", "agent", "server"),
+        ("control", "admin", "agent", "server"),
     ],
 )
 def test_arrows_run_between_the_right_lanes(kind: str, actor: str, start: str, end: str) -> None:
@@ -49,6 +50,11 @@ def test_arrows_run_between_the_right_lanes(kind: str, actor: str, start: str, e
     line = group.find(f"{SVG}line")
     assert line is not None
     assert (int(line.get("x1", "0")), int(line.get("x2", "0"))) == (_x(start), _x(end))
+
+
+def test_a_status_already_in_the_summary_is_not_repeated() -> None:
+    step = {"seq": 1, "kind": "request", "actor": "app", "summary": "GET /x -> 200", "detail": {"status": 200}}
+    assert "".join(_steps(render_svg([step]))[0].itertext()) == "1. GET /x -> 200"
 
 
 def test_long_labels_are_shortened() -> None:
