@@ -28,6 +28,8 @@ from harness.sdk.ui import Composer, MessageView, UiState
 from harness.timeline import Kind, Timeline
 from harness.wire import EntryType, Role, SessionStatus, new_uuid
 
+__all__ = ["DeviceStorage", "EventWatermark", "SettleTimeout", "SimulatedApp", "Sleep"]
+
 Sleep = Callable[[float], Awaitable[None]]
 
 _PERSISTING = frozenset(
