@@ -1,10 +1,119 @@
-"""pytest plugin: the switchboard between pytest and the harness (options, fixtures, hooks)."""
+"""pytest plugin: the switchboard between pytest and the harness (options, fixtures, hooks).
+
+Each hook delegates to the module that owns the concern: the matrix (`harness.cells`), the run (`harness.rig`),
+the verdict (`harness.judge`) and the records the reports are built from (`harness.steps.records`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+from harness.judge import NeedsRep, NotApplicable
+from harness.steps import options, records
+from harness.steps.runtime import RunState, scenario_of
+
+_STATE = pytest.StashKey[RunState]()
+_NO_CELLS = pytest.StashKey[set[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("miaw-harness", "Session-Based Chat conformance")
-    group.addoption("--miaw-seed", action="store", default=None, help="Faker/run seed (default: fixed).")
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    options.configure(config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    template = scenario_of(metafunc)
+    if template is None:
+        return
+    cells = options.selection(metafunc.config).cells_for(template.tags | template.feature.tags)
+    if not cells:
+        metafunc.config.stash.setdefault(_NO_CELLS, set()).add(metafunc.definition.nodeid.split("[", 1)[0])
+    metafunc.parametrize("miaw_cell", cells, ids=[c.id for c in cells], indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A scenario whose tags select no cell (e.g. @web with no web profile chosen) is deselected, not skipped.
+    without = config.stash.get(_NO_CELLS, set())
+    empty = [item for item in items if item.nodeid.split("[", 1)[0] in without]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
+
+
+@pytest.fixture(autouse=True)
+def miaw_cell(request: pytest.FixtureRequest) -> Any:
+    """The (SDK profile, app strategy, variant) this scenario runs under; None outside the conformance suite."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture(scope="session")
+def miaw_portal() -> Iterator[Any]:
+    from anyio.from_thread import start_blocking_portal
+
+    with start_blocking_portal() as portal:
+        yield portal
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
+    state = request.node.stash.get(_STATE, None)
+    if state is not None:
+        state.step_done(step, "passed")
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: BaseException) -> None:
+    state = request.node.stash.get(_STATE, None)
+    if state is not None:
+        state.step_done(step, "failed", exception)
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    cell = request.getfixturevalue("miaw_cell")
+    if cell is not None:
+        request.node.stash[_STATE] = RunState.begin(request.node, feature, scenario, cell)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        yield
+    except (NotApplicable, NeedsRep) as exc:
+        state = item.stash.get(_STATE, None)
+        if state is None:
+            raise
+        state.fail(exc)  # the record says not_applicable / needs_rep; pytest shows why
+        if isinstance(exc, NeedsRep):
+            pytest.skip(f"needs a rep: {exc}")
+        return
+    except BaseException as exc:
+        state = item.stash.get(_STATE, None)
+        if state is not None:
+            state.fail(exc)
+        raise
+    state = item.stash.get(_STATE, None)
+    if state is not None:
+        state.finish_call()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    state = item.stash.get(_STATE, None)
+    if state is not None and call.when == "call":
+        records.write(item.config, state.record(report.duration))
+    return report
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.items:
+        records.write_collected(session.config, len(session.items))
+
+
+def feature_paths(config: pytest.Config) -> list[Path]:
+    return options.feature_paths(config)

@@ -1,0 +1,72 @@
+"""The run matrix: one cell per (SDK profile, app strategy, runtime variant) that a scenario runs under."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
+from harness.sdk.strategies import AppStrategy, compatible, load_strategies, select_strategies
+from harness.variants import Variant, variants_for
+
+__all__ = ["ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
+
+ORG_TAG = "org"  # org-level scenario: runs once, with no SDK or app
+WEB_TAG = "web"  # Enhanced Web Chat only
+
+
+@dataclass(frozen=True)
+class Cell:
+    profile: SdkProfile | None
+    strategy: AppStrategy | None
+    variant: Variant
+
+    @property
+    def id(self) -> str:
+        if self.profile is None or self.strategy is None:
+            return f"org/{self.variant.name}"
+        return f"{self.profile.name}/{self.strategy.name}/{self.variant.name}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which profiles and strategies a run covers (`--sdk`, `--app`, `--profiles-dir`, `--apps-dir`)."""
+
+    profiles: tuple[SdkProfile, ...]
+    strategies: tuple[AppStrategy, ...]
+
+    @classmethod
+    def load(
+        cls,
+        sdk_patterns: Sequence[str] = (),
+        app_patterns: Sequence[str] = (),
+        profiles_dirs: Sequence[Path] = (),
+        apps_dirs: Sequence[Path] = (),
+    ) -> Selection:
+        profiles = load_profiles(profiles_dirs)
+        strategies = load_strategies(apps_dirs)
+        if sdk_patterns:
+            profiles = select_profiles(profiles, sdk_patterns)
+        if app_patterns:
+            strategies = select_strategies(strategies, app_patterns)
+        return cls(tuple(profiles), tuple(strategies))
+
+    def pairs(self) -> list[tuple[SdkProfile, AppStrategy]]:
+        return [(p, s) for p in self.profiles for s in self.strategies if compatible(p, s)]
+
+    def cells_for(self, tags: Iterable[str]) -> list[Cell]:
+        tagset = set(tags)
+        variants = variants_for(tagset)
+        if ORG_TAG in tagset:
+            return [Cell(None, None, v) for v in variants]
+        pairs = self.pairs()
+        if WEB_TAG in tagset:
+            pairs = [(p, s) for p, s in pairs if p.platform == "web"]
+        return [Cell(p, s, v) for p, s in pairs for v in variants]
+
+
+def cell_seed(base_seed: int, scenario_id: str, cell: Cell) -> int:
+    """A per-run seed that depends only on the base seed, the scenario and the cell (stable across workers)."""
+    return zlib.crc32(f"{base_seed}|{scenario_id}|{cell.id}".encode()) & 0x7FFFFFFF

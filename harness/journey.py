@@ -1,0 +1,238 @@
+"""A user's journey through a closing conversation: the actions a real user takes, and what they show.
+
+The journey drives a `SimulatedApp` (the user's side) and asks an `Oracle` for the runtime's truth (the mock's
+control API, or the public API against a real org). It never decides a verdict itself: it fills `Observations`
+for `harness.judge`.
+
+Recovery protocol (bounded): after a conversation ends, a user first types into the composer if it is open, then
+taps "start a new conversation" if the app shows one, then reopens the chat (the article's "refresh or reopen"),
+then relaunches the app, up to `max_relaunches` times. After each step that lets them type, they send one message;
+the journey succeeds when that message sits in an open conversation with a rep or bot present and the rep's
+answer shows up in the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from harness.judge import Observations
+from harness.timeline import Kind, Timeline
+
+__all__ = ["ConversationTruth", "Journey", "Oracle"]
+
+REP_ROLES = frozenset({"Agent", "Chatbot", "Supervisor"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationTruth:
+    conversation_id: str
+    state: str  # "OPEN" | "CLOSED"
+    session: str | None
+    participants: frozenset[str]  # roles present now
+    message_ids: frozenset[str]
+    rep_texts: tuple[str, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.state == "OPEN"
+
+    @property
+    def rep_present(self) -> bool:
+        return bool(self.participants & REP_ROLES) and self.session in ("Active", "Waiting", "New")
+
+
+class Oracle(Protocol):
+    """Where the runtime's truth comes from."""
+
+    async def conversation(self, conversation_id: str) -> ConversationTruth | None: ...
+
+    async def conversations_of(self, subject: str) -> list[ConversationTruth]: ...
+
+    async def rep_says(self, conversation_id: str, text: str) -> None: ...
+
+
+class App(Protocol):
+    """The parts of `harness.sdk.app.SimulatedApp` a journey uses."""
+
+    conversation_id: str | None
+    subject: str | None
+
+    @property
+    def ui(self) -> Any: ...
+
+    async def launch(self) -> None: ...
+
+    async def send(self, text: str) -> Any: ...
+
+    async def tap_new_conversation(self) -> bool: ...
+
+    async def reopen_chat(self) -> None: ...
+
+    async def relaunch(self) -> None: ...
+
+    async def settle(self) -> None: ...
+
+
+@dataclass
+class Journey:
+    app: App
+    oracle: Oracle
+    timeline: Timeline
+    text: Callable[[], str]  # where message texts come from (seeded Faker)
+    obs: Observations = field(default_factory=Observations)
+    subjects: set[str] = field(default_factory=set)
+    first_conversation_id: str | None = None
+    max_relaunches: int = 2
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def note(self, summary: str, **detail: Any) -> None:
+        self.timeline.add(Kind.NOTE, "harness", summary, detail)
+
+    def _remember_identity(self) -> None:
+        if self.app.subject:
+            self.subjects.add(self.app.subject)
+        if self.first_conversation_id is None and self.app.conversation_id:
+            self.first_conversation_id = self.app.conversation_id
+
+    async def settle(self) -> None:
+        await self.app.settle()
+        self._remember_identity()
+
+    async def truth(self) -> ConversationTruth | None:
+        cid = self.app.conversation_id
+        return None if cid is None else await self.oracle.conversation(cid)
+
+    # -- the opening ------------------------------------------------------------------------------------------
+    async def open_chat(self) -> None:
+        """Launch the app and write until a rep answers: every scenario starts from a live chat."""
+        await self.app.launch()
+        view = await self.app.send(self.text())
+        await self.settle()
+        where = await self._find_message(str(view.id))
+        if where is None or not where.rep_present:
+            raise AssertionError(
+                f"the first message did not reach a rep (state {None if where is None else where.state})"
+            )
+        self.first_conversation_id = where.conversation_id
+
+    async def send_during(self, other: Callable[[], Awaitable[Any]]) -> None:
+        """Send a message while something else happens on the runtime (both start before either finishes)."""
+        await asyncio.gather(self.app.send(self.text()), other())
+        await self.settle()
+
+    # -- checks -----------------------------------------------------------------------------------------------
+    async def check_ui_truth(self, moment: str) -> None:
+        """Compare the composer with the runtime's state of the app's current conversation."""
+        await self.settle()
+        truth = await self.truth()
+        composer = str(self.app.ui.composer)
+        if truth is None:
+            return
+        if not truth.open and composer == "enabled":
+            lie = f"{moment}: composer open on closed conversation {truth.conversation_id[:8]}"
+        elif truth.open and composer == "read_only":
+            lie = f"{moment}: read-only while conversation {truth.conversation_id[:8]} is open"
+        else:
+            return
+        self.obs.ui_lies.append(lie)
+        self.note("UI disagrees with the runtime", moment=moment, composer=composer, state=truth.state)
+
+    async def send_and_reach_rep(self, action: str) -> bool:
+        """Send one message through the composer; True if it reached a rep and the answer came back."""
+        if str(self.app.ui.composer) != "enabled":
+            return False
+        before = await self.truth()
+        if before is not None and not before.open:
+            self.obs.sends_to_closed += 1
+        text = self.text()
+        view = await self.app.send(text)
+        await self.settle()
+        where = await self._find_message(str(view.id))
+        if where is None or not where.open or not where.rep_present:
+            self.note(
+                "message did not reach a rep",
+                action=action,
+                state=None if where is None else where.state,
+                ui_state=str(view.state),
+            )
+            return False
+        reply = self.text()
+        await self.oracle.rep_says(where.conversation_id, reply)
+        await self.settle()
+        shown = any(str(m.text) == reply for m in self.app.ui.messages)
+        if not shown:
+            self.obs.ui_lies.append(f"{action}: the rep's answer never showed in the app")
+        if (
+            self.first_conversation_id is not None
+            and where.conversation_id != self.first_conversation_id
+            and (first := await self.oracle.conversation(self.first_conversation_id)) is not None
+            and first.open
+        ):
+            self.obs.split_conversations.append(
+                f"{action}: the app left open conversation {self.first_conversation_id[:8]} for a new one"
+            )
+        self.note("message reached a rep", action=action, conversation=where.conversation_id)
+        return True
+
+    async def _find_message(self, message_id: str) -> ConversationTruth | None:
+        self._remember_identity()
+        for subject in sorted(self.subjects):
+            for conv in await self.oracle.conversations_of(subject):
+                if message_id in conv.message_ids:
+                    return conv
+        return None
+
+    # -- the protocol -----------------------------------------------------------------------------------------
+    async def recover(self) -> bool:
+        """Run the bounded recovery protocol; record the result in the observations."""
+        recovered = await self._recover()
+        self.obs.recovered = recovered
+        return recovered
+
+    async def _recover(self) -> bool:
+        await self.check_ui_truth("after the session ended")
+        self.obs.recovery_actions.append("type in the chat")
+        if await self.send_and_reach_rep("type in the chat"):
+            return True
+        if await self._tap_new_conversation("tap 'start a new conversation'"):
+            return True
+        self.obs.recovery_actions.append("reopen the chat")
+        await self.app.reopen_chat()
+        await self.check_ui_truth("after reopening the chat")
+        if await self.send_and_reach_rep("reopen the chat") or await self._tap_new_conversation("reopen, then tap"):
+            return True
+        for n in range(1, self.max_relaunches + 1):
+            action = f"relaunch the app ({n})"
+            self.obs.recovery_actions.append(action)
+            await self.app.relaunch()
+            await self.check_ui_truth(f"after relaunch {n}")
+            if await self.send_and_reach_rep(action) or await self._tap_new_conversation(f"{action}, then tap"):
+                return True
+        return False
+
+    async def _tap_new_conversation(self, action: str) -> bool:
+        if not self.app.ui.new_conversation_button:
+            return False
+        self.obs.recovery_actions.append(action)
+        if not await self.app.tap_new_conversation():
+            return False
+        await self.settle()
+        return await self.send_and_reach_rep(action)
+
+    async def audit_messages(self) -> None:
+        """Every message the user sent either reached the runtime or shows as failed."""
+        self._remember_identity()
+        delivered: set[str] = set()
+        for subject in sorted(self.subjects):
+            for conv in await self.oracle.conversations_of(subject):
+                delivered |= conv.message_ids
+        for message in self.app.ui.messages:
+            if str(getattr(message, "from_role", "EndUser")) != "EndUser":
+                continue
+            if str(message.id) in delivered or str(message.state) == "failed":
+                continue
+            self.obs.lost_messages.append(f"'{str(message.text)[:24]}' shows as {message.state} but never arrived")
+        self.obs.forbidden = sum(1 for s in self.timeline.of(Kind.REQUEST) if s.detail.get("status") == 403)

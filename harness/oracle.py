@@ -1,0 +1,38 @@
+"""The runtime's truth as the mock's control API tells it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.control import ControlClient
+from harness.journey import ConversationTruth
+
+__all__ = ["ControlOracle", "truth_from_control"]
+
+
+def truth_from_control(data: dict[str, Any]) -> ConversationTruth:
+    messages = data.get("messages") or []
+    participants = data.get("participants") or []
+    return ConversationTruth(
+        conversation_id=str(data["conversationId"]),
+        state=str(data["state"]),
+        session=data.get("session"),
+        participants=frozenset(str(p.get("role", p) if isinstance(p, dict) else p) for p in participants),
+        message_ids=frozenset(str(m["id"]) for m in messages if m.get("role") == "EndUser"),
+        rep_texts=tuple(str(m.get("text", "")) for m in messages if m.get("role") != "EndUser"),
+    )
+
+
+class ControlOracle:
+    def __init__(self, control: ControlClient) -> None:
+        self.control = control
+
+    async def conversation(self, conversation_id: str) -> ConversationTruth | None:
+        data = await self.control.conversation(conversation_id)
+        return None if data is None else truth_from_control(data)
+
+    async def conversations_of(self, subject: str) -> list[ConversationTruth]:
+        return [truth_from_control(c) for c in await self.control.subject_conversations(subject)]
+
+    async def rep_says(self, conversation_id: str, text: str) -> None:
+        await self.control.send_message(conversation_id, role="Agent", text=text)

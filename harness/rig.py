@@ -1,0 +1,175 @@
+"""Everything one scenario run needs, built and torn down together: runtime, clients, app, oracle, journey.
+
+Against the bundled mock the runtime runs in-process behind a streaming ASGI transport, and a rep, a bot, the
+clock and faults are played through the control API. Against `--target` the same app talks to that URL; the
+control API is used when the target has one (a mock on loopback) and nobody plays the rep otherwise.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from faker import Faker
+
+from harness.cells import Cell
+from harness.control import ControlClient
+from harness.journey import Journey
+from harness.judge import SEVERITY, NeedsRep, Observations, VerdictResult, judge
+from harness.oracle import ControlOracle
+from harness.sdk.app import DeviceStorage, SimulatedApp
+from harness.sdk.profiles import SdkProfile, load_profiles
+from harness.sdk.strategies import AppStrategy, load_strategies
+from harness.timeline import Kind, Timeline
+from harness.variants import variants_for
+
+__all__ = ["Rig", "Target"]
+
+IN_PROCESS_URL = "http://miaw.invalid"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the runtime is: None = the bundled mock, in-process."""
+
+    base_url: str | None = None
+    org_id: str | None = None
+    deployment: str | None = None
+    ca_bundle: str | None = None
+
+
+def _probe_pair() -> tuple[SdkProfile, AppStrategy]:
+    """The client org-level scenarios use to play an end user: the web client and its storage strategy."""
+    profile = next(p for p in load_profiles() if p.platform == "web")
+    strategy = next(s for s in load_strategies() if "web" in s.platforms)
+    return profile, strategy
+
+
+@dataclass
+class Rig:
+    cell: Cell
+    seed: int
+    timeline: Timeline
+    obs: Observations
+    faker: Faker
+    app_http: httpx.AsyncClient
+    control_http: httpx.AsyncClient | None
+    control: ControlClient | None
+    org_id: str
+    deployment: str
+    app: SimulatedApp
+    journey: Journey
+    _extra: list[SimulatedApp] = field(default_factory=list)
+
+    @classmethod
+    async def start(cls, cell: Cell, seed: int, timeline: Timeline, obs: Observations, target: Target) -> Rig:
+        faker = Faker()
+        faker.seed_instance(seed)
+        if target.base_url is None:
+            from harness.server import ServerConfig, create_app
+            from harness.server.transport import StreamingASGITransport
+
+            config = ServerConfig.default()
+            asgi = create_app(config)
+            app_http = httpx.AsyncClient(transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL)
+            control_http: httpx.AsyncClient | None = httpx.AsyncClient(
+                transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL
+            )
+            org_id, deployment = config.org_id, config.default_deployment
+        else:
+            verify: Any = target.ca_bundle or True
+            app_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
+            control_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
+            org_id, deployment = str(target.org_id), str(target.deployment)
+        control = ControlClient(control_http) if control_http is not None else None
+        if control is not None and target.base_url is not None and not await _has_control(control):
+            await control_http.aclose() if control_http is not None else None
+            control, control_http = None, None
+        profile, strategy = cell.profile, cell.strategy
+        if profile is None or strategy is None:
+            profile, strategy = _probe_pair()
+        app = SimulatedApp(
+            profile=profile,
+            strategy=strategy,
+            http=app_http,
+            org_id=org_id,
+            deployment=deployment,
+            storage=DeviceStorage(),
+            timeline=timeline,
+            rng=random.Random(seed),
+            control=control,
+        )
+        oracle = ControlOracle(control) if control is not None else None
+        journey = Journey(app=app, oracle=oracle, timeline=timeline, text=lambda: faker.sentence(nb_words=6))  # type: ignore[arg-type]
+        journey.obs = obs
+        rig = cls(cell, seed, timeline, obs, faker, app_http, control_http, control, org_id, deployment, app, journey)
+        if control is not None and cell.variant.settings:
+            await rig.configure(**dict(cell.variant.settings))
+        return rig
+
+    # -- the channel ------------------------------------------------------------------------------------------
+    async def save(self, **settings: Any) -> dict[str, Any]:
+        control = self.need_control("change the channel's settings")
+        self.timeline.add(Kind.CONTROL, "admin", "save channel settings", dict(settings))
+        return await control.put_deployment(self.deployment, settings)
+
+    async def publish(self) -> dict[str, Any]:
+        control = self.need_control("publish the deployment")
+        self.timeline.add(Kind.CONTROL, "admin", "publish the deployment")
+        return await control.publish(self.deployment)
+
+    async def configure(self, **settings: Any) -> None:
+        await self.save(**settings)
+        await self.publish()
+
+    def need_control(self, what: str) -> ControlClient:
+        if self.control is None:
+            raise NeedsRep(f"nobody can {what} on this target")
+        return self.control
+
+    async def aclose(self) -> None:
+        for app in (self.app, *self._extra):
+            await app.aclose()
+        await self.app_http.aclose()
+        if self.control_http is not None:
+            await self.control_http.aclose()
+
+
+async def _has_control(control: ControlClient) -> bool:
+    try:
+        await control.info()
+    except Exception:
+        return False
+    return True
+
+
+async def closing_probe(profile: SdkProfile, strategy: AppStrategy, seed: int, parent: Rig) -> VerdictResult:
+    """Run "a rep ends the session under Session-Based Chat, then the user tries to get back" for one client,
+    under every closing variant, each on a fresh in-process runtime; the worst verdict wins."""
+    worst: VerdictResult | None = None
+    for variant in variants_for(["closing"]):
+        obs = Observations()
+        rig = await Rig.start(Cell(profile, strategy, variant), seed, Timeline(), obs, Target())
+        try:
+            await rig.configure(session_based_chat=True)
+            await rig.journey.open_chat()
+            control = rig.need_control("play the rep")
+            await control.end_session(str(rig.journey.first_conversation_id), "Agent")
+            await rig.journey.settle()
+            await rig.journey.recover()
+            await rig.journey.audit_messages()
+        finally:
+            await rig.aclose()
+        result = judge(obs)
+        parent.timeline.add(
+            Kind.NOTE,
+            "harness",
+            f"{profile.name} x {strategy.name} ({variant.name}): {result.verdict.value}",
+            {"reason": result.reason},
+        )
+        if worst is None or SEVERITY[result.verdict] > SEVERITY[worst.verdict]:
+            worst = result
+    assert worst is not None
+    return worst

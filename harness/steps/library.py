@@ -1,0 +1,325 @@
+"""The step library: thin pytest-bdd steps that hand each action to the rig, the journey or the control API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from harness.control import ControlError
+from harness.judge import NotApplicable
+from harness.rig import Rig, Target
+from harness.steps.runtime import RunState
+from harness.timeline import Kind
+
+T = TypeVar("T")
+
+REP_ROLES = {"rep": "Agent", "bot": "Chatbot", "supervisor": "Supervisor"}
+
+
+class World:
+    """The sync face of one run: each call runs a coroutine of the rig on the suite's event loop."""
+
+    def __init__(self, portal: Any, state: RunState, target: Target) -> None:
+        self.portal = portal
+        self.state = state
+        self.rig: Rig = portal.call(Rig.start, state.cell, state.seed, state.timeline, state.observations, target)
+
+    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        result: T = self.portal.call(fn, *args)
+        return result
+
+    @property
+    def journey(self) -> Any:
+        return self.rig.journey
+
+    def control_action(self, actor: str, summary: str, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        self.state.timeline.add(Kind.CONTROL, actor, summary)
+        return self.run(fn, *args)
+
+    def conversation_id(self) -> str:
+        cid = self.journey.first_conversation_id or self.rig.app.conversation_id
+        assert cid, "the user has no conversation yet"
+        return str(cid)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, miaw_portal: Any) -> Iterator[World]:
+    from harness.plugin import _STATE
+
+    state = request.node.stash[_STATE]
+    config = request.config
+    target_url = config.getoption("target")
+    target = Target(
+        base_url=target_url,
+        org_id=config.getoption("org_id"),
+        deployment=config.getoption("deployment"),
+        ca_bundle=config.getoption("ca_bundle"),
+    )
+    w = World(miaw_portal, state, target)
+    try:
+        yield w
+    finally:
+        miaw_portal.call(w.rig.aclose)
+
+
+# -- channel settings -----------------------------------------------------------------------------------------
+@given(parsers.parse("Session-Based Chat is turned {setting} for the channel"))
+def _(world: World, setting: str) -> None:
+    world.run(lambda: world.rig.configure(session_based_chat=setting.startswith("on")))
+
+
+@given(parsers.parse('the channel has the opt-out keyword "{keyword}"'))
+def _(world: World, keyword: str) -> None:
+    world.run(lambda: world.rig.configure(opt_out_keywords=[keyword]))
+
+
+@given(parsers.parse("the channel's customer inactivity timeout is {minutes:d} minutes"))
+def _(world: World, minutes: int) -> None:
+    world.run(lambda: world.rig.configure(inactivity_timeout_s=minutes * 60))
+
+
+@given(parsers.parse("the channel's access tokens last {hours:d} hours"))
+def _(world: World, hours: int) -> None:
+    world.run(lambda: world.rig.configure(token_ttl_s=hours * 3600))
+
+
+@given("the channel shows pre-chat for every session")
+def _(world: World) -> None:
+    world.run(lambda: world.rig.configure(prechat_display="Session"))
+
+
+# -- the user's side ------------------------------------------------------------------------------------------
+@given("the user is chatting with a rep")
+def _(world: World) -> None:
+    world.run(world.journey.open_chat)
+
+
+@when("the user ends the chat")
+def _(world: World) -> None:
+    if not world.run(world.rig.app.end_chat):
+        raise NotApplicable(f"{world.rig.app.profile.name} offers no End Chat")
+    world.run(world.journey.settle)
+
+
+@when("the user closes the conversation")
+def _(world: World) -> None:
+    if not world.run(world.rig.app.close_conversation):
+        raise NotApplicable(f"{world.rig.app.profile.name} cannot close a conversation")
+    world.run(world.journey.settle)
+
+
+@when(parsers.parse('the user sends "{text}"'))
+def _(world: World, text: str) -> None:
+    world.run(world.rig.app.send, text)
+    world.run(world.journey.settle)
+
+
+@when("the app is killed and relaunched")
+def _(world: World) -> None:
+    world.run(world.rig.app.relaunch)
+    world.run(world.journey.settle)
+
+
+@when("the app is killed")
+def _(world: World) -> None:
+    # The process dies: its event stream stops with it. What it stored survives for the next launch.
+    world.run(world.rig.app.background)
+
+
+@when("the app is launched again")
+def _(world: World) -> None:
+    world.run(world.rig.app.relaunch)
+    world.run(world.journey.settle)
+
+
+@when("the user refreshes the page")
+def _(world: World) -> None:
+    world.run(world.rig.app.relaunch)
+    world.run(world.journey.settle)
+
+
+@when("the device goes offline")
+def _(world: World) -> None:
+    world.run(world.rig.app.go_offline)
+
+
+@when("the device comes back online")
+def _(world: World) -> None:
+    world.run(world.rig.app.go_online)
+    world.run(world.journey.settle)
+
+
+@when("the app goes to the background")
+def _(world: World) -> None:
+    world.run(world.rig.app.background)
+
+
+@when("the app comes back to the foreground")
+def _(world: World) -> None:
+    world.run(world.rig.app.foreground_)
+    world.run(world.journey.settle)
+
+
+@when("the user sends a message while the rep ends the session")
+def _(world: World) -> None:
+    control = world.rig.need_control("play the rep")
+    cid = world.conversation_id()
+    world.state.timeline.add(Kind.CONTROL, "rep", "the rep ends the session (racing a send)")
+    world.run(world.journey.send_during, lambda: control.end_session(cid, "Agent"))
+
+
+# -- reps, bots, timers and faults ------------------------------------------------------------------------------
+@when(parsers.re(r"(?:the|a) (?P<who>rep|bot|supervisor) ends the session"))
+def _(world: World, who: str) -> None:
+    control = world.rig.need_control(f"play the {who}")
+    cid = world.conversation_id()
+    world.control_action(who, f"the {who} ends the session", control.end_session, cid, REP_ROLES[who])
+    world.run(world.journey.settle)
+
+
+@when(parsers.parse("{minutes:d} minutes pass without a message from the user"))
+def _(world: World, minutes: int) -> None:
+    control = world.rig.need_control("move the clock")
+    world.control_action("clock", f"{minutes} minutes pass", control.advance_clock, minutes * 60)
+    world.run(world.journey.settle)
+
+
+@when(parsers.parse("{hours:d} hours pass"))
+def _(world: World, hours: int) -> None:
+    control = world.rig.need_control("move the clock")
+    world.control_action("clock", f"{hours} hours pass", control.advance_clock, hours * 3600)
+    world.run(world.journey.settle)
+
+
+@when(parsers.re(r'the runtime fails the next (?P<count>\d+) "(?P<route>\w+)" requests? with (?P<status>\d+)'))
+def _(world: World, count: str, route: str, status: str) -> None:
+    control = world.rig.need_control("inject faults")
+    summary = f"the next {count} {route} requests fail with {status}"
+    world.control_action("harness", summary, control.fail_requests, route, int(status), int(count))
+
+
+@when("the event stream drops")
+def _(world: World) -> None:
+    control = world.rig.need_control("drop the event stream")
+    subject = world.rig.app.subject
+    assert subject, "the app has no identity yet"
+    world.control_action("harness", "the event stream drops", control.drop_streams, subject)
+
+
+@when("the app's access token expires")
+def _(world: World) -> None:
+    control = world.rig.need_control("expire tokens")
+    world.control_action("clock", "the access token expires", control.expire_tokens, world.rig.app.subject)
+
+
+# -- outcomes about the runtime (facts: a wrong answer is a harness or runtime error) -------------------------
+def _truth(world: World) -> Any:
+    truth = world.run(world.journey.oracle.conversation, world.conversation_id())
+    assert truth is not None, "the runtime does not know the conversation"
+    return truth
+
+
+@then("the conversation is closed on the runtime")
+def _(world: World) -> None:
+    truth = _truth(world)
+    assert truth.state == "CLOSED", f"the conversation is {truth.state}, session {truth.session}"
+
+
+@then("the conversation is still open on the runtime")
+def _(world: World) -> None:
+    truth = _truth(world)
+    assert truth.state == "OPEN", f"the conversation is {truth.state}"
+
+
+@then("the messaging session has ended")
+def _(world: World) -> None:
+    truth = _truth(world)
+    assert truth.session == "Ended", f"the session is {truth.session}"
+
+
+@then("the messaging session is inactive")
+def _(world: World) -> None:
+    truth = _truth(world)
+    assert truth.session == "Inactive", f"the session is {truth.session}"
+
+
+@then("the user has no open conversation on the runtime")
+def _(world: World) -> None:
+    subject = world.rig.app.subject
+    assert subject
+    convs = world.run(world.journey.oracle.conversations_of, subject)
+    still_open = [c.conversation_id for c in convs if c.open]
+    assert not still_open, f"open conversations left: {still_open}"
+
+
+@then("the conversation history is still there")
+def _(world: World) -> None:
+    truth = _truth(world)
+    assert truth.message_ids, "the conversation lost its messages"
+
+
+@then("the rep can no longer message the user in that session")
+def _(world: World) -> None:
+    control = world.rig.need_control("play the rep")
+    try:
+        world.control_action(
+            "rep",
+            "the rep tries to write",
+            control.send_message,
+            world.conversation_id(),
+            "Agent",
+            "Are you still there?",
+        )
+    except ControlError as exc:
+        assert 400 <= exc.status < 500, f"unexpected status {exc.status}"
+        return
+    raise AssertionError("the runtime let the rep write into an ended session")
+
+
+# -- outcomes about the app (observations: they decide the verdict) -------------------------------------------
+@then("the chat window is read-only")
+def _(world: World) -> None:
+    world.run(world.journey.check_ui_truth, "after the conversation closed")
+
+
+@then("the chat window is not read-only")
+def _(world: World) -> None:
+    world.run(world.journey.check_ui_truth, "after the session ended")
+
+
+@then("the chat window shows the truth")
+def _(world: World) -> None:
+    world.run(world.journey.check_ui_truth, "when the app came back")
+
+
+@then("the app does not keep sending to the closed conversation")
+def _(world: World) -> None:
+    world.run(world.journey.check_ui_truth, "after the app started again")
+
+
+@then("the user can start a new conversation and reach a rep")
+def _(world: World) -> None:
+    world.run(world.journey.recover)
+
+
+@then("the user's next message starts a new session in the same conversation")
+def _(world: World) -> None:
+    world.run(world.journey.recover)
+
+
+@then("the user's next message reaches a rep in the same conversation")
+def _(world: World) -> None:
+    world.run(world.journey.recover)
+
+
+@then("no message was lost")
+def _(world: World) -> None:
+    world.run(world.journey.audit_messages)
+
+
+@then("the message was delivered or shows as failed")
+def _(world: World) -> None:
+    world.run(world.journey.audit_messages)

@@ -1,0 +1,95 @@
+"""Command-line options of the conformance suite and what they select."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.cells import Selection
+from harness.errors import UserError
+from harness.paths import features_dir
+
+DEFAULT_SEED = 20261125
+
+_SELECTION = pytest.StashKey[Selection]()
+_FEATURES: list[Path] = []  # explicit registry: read by harness.steps.suite at collection time
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("miaw-harness", "Session-Based Chat conformance")
+    group.addoption("--sdk", action="append", default=[], metavar="PATTERN", help="SDK profile name pattern.")
+    group.addoption("--app", action="append", default=[], metavar="PATTERN", help="App strategy name pattern.")
+    group.addoption("--seed", type=int, default=None, help=f"Base seed for Faker and ids (default {DEFAULT_SEED}).")
+    group.addoption("--miaw-features", action="append", default=[], metavar="PATH", help="Feature file or folder.")
+    group.addoption("--profiles-dir", action="append", default=[], metavar="DIR", help="Extra SDK profiles.")
+    group.addoption("--apps-dir", action="append", default=[], metavar="DIR", help="Extra app strategies.")
+    group.addoption("--miaw-results", default=None, metavar="DIR", help="Write one JSON record per run here.")
+    group.addoption("--target", default=None, metavar="URL", help="Run against this runtime instead of the mock.")
+    group.addoption("--org-id", default=None, help="Org id of --target.")
+    group.addoption("--deployment", default=None, help="Embedded Service deployment of --target.")
+    group.addoption("--ca-bundle", default=None, help="CA bundle for --target's TLS certificate.")
+    group.addoption("--interactive", action="store_true", help="Ask a person to play the rep (with --target).")
+
+
+def configure(config: pytest.Config) -> None:
+    paths = [Path(p) for p in config.getoption("miaw_features") or ()]
+    if not paths and (env := os.environ.get("MIAW_FEATURES")):
+        paths = [Path(p) for p in env.split(os.pathsep) if p]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise pytest.UsageError(f"feature path not found: {', '.join(missing)}")
+    _FEATURES[:] = [p.resolve() for p in paths] or [features_dir()]
+    register_tags(config)
+
+
+KNOWN_TAGS: dict[str, str] = {
+    "auto_end": "runs under each auto-end variant of the runtime",
+    "closing": "a Session-Based-Chat close: runs under each close-event variant of the runtime",
+    "needs_rep": "needs someone other than the end user (a rep, bot, timer or fault)",
+    "org": "org-level: runs once, with no SDK or app",
+    "web": "Enhanced Web Chat only",
+}
+_TAG = re.compile(r"(?:^|\s)@([A-Za-z0-9_\-]+)")
+
+
+def register_tags(config: pytest.Config) -> None:
+    """Every Gherkin tag becomes a pytest marker; declare them all so strict markers accept them."""
+    tags = dict(KNOWN_TAGS)
+    for root in feature_paths():
+        files = root.rglob("*.feature") if root.is_dir() else [root]
+        for path in files:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.lstrip().startswith("@"):
+                    for tag in _TAG.findall(line):
+                        tags.setdefault(tag, "a tag of the feature files")
+    for tag, meaning in sorted(tags.items()):
+        config.addinivalue_line("markers", f"{tag}: {meaning}")
+
+
+def feature_paths(config: pytest.Config | None = None) -> list[Path]:
+    return list(_FEATURES) or [features_dir()]
+
+
+def seed(config: pytest.Config) -> int:
+    value = config.getoption("seed")
+    return DEFAULT_SEED if value is None else int(value)
+
+
+def selection(config: pytest.Config) -> Selection:
+    cached = config.stash.get(_SELECTION, None)
+    if cached is not None:
+        return cached
+    try:
+        chosen = Selection.load(
+            config.getoption("sdk"),
+            config.getoption("app"),
+            [Path(p) for p in config.getoption("profiles_dir")],
+            [Path(p) for p in config.getoption("apps_dir")],
+        )
+    except UserError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    config.stash[_SELECTION] = chosen
+    return chosen

@@ -1,0 +1,164 @@
+"""One scenario run as the plugin sees it: its identity, its step statuses, its verdict and its record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd.parser import ScenarioTemplate
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from harness.cells import Cell, cell_seed
+from harness.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
+from harness.steps import options
+from harness.timeline import Timeline
+
+FAILING = frozenset({Verdict.BLOCKED, Verdict.DEGRADED, Verdict.ERROR})
+
+
+def scenario_of(metafunc: pytest.Metafunc) -> ScenarioTemplate | None:
+    if not getattr(metafunc.module, "MIAW_SUITE", False):
+        return None
+    template = scenario_wrapper_template_registry.get(metafunc.function)
+    return template if isinstance(template, ScenarioTemplate) else None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def article_lines(*descriptions: str) -> list[str]:
+    out: list[str] = []
+    for description in descriptions:
+        for line in (description or "").splitlines():
+            line = line.strip()
+            if line.startswith("Article:"):
+                out.append(line.removeprefix("Article:").strip())
+    return out
+
+
+def _feature_root(feature_file: Path) -> tuple[Path, Path]:
+    for root in options.feature_paths():
+        base = root if root.is_dir() else root.parent
+        try:
+            return base, feature_file.resolve().relative_to(base)
+        except ValueError:
+            continue
+    return feature_file.parent.parent, Path(feature_file.parent.name) / feature_file.name
+
+
+@dataclass
+class RunState:
+    nodeid: str
+    cell: Cell
+    scenario_id: str
+    scenario_name: str
+    feature_name: str
+    feature_file: str
+    feature_line: int
+    scenario_line: int
+    tags: list[str]
+    article: list[str]
+    seed: int
+    worker: str
+    observations: Observations = field(default_factory=Observations)
+    timeline: Timeline = field(default_factory=Timeline)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    result: VerdictResult | None = None
+
+    @classmethod
+    def begin(cls, node: pytest.Item, feature: Any, scenario: Any, cell: Cell) -> RunState:
+        _, relative = _feature_root(Path(feature.filename))
+        area = relative.parent.as_posix() or "features"
+        callspec = getattr(node, "callspec", None)
+        example = callspec.params.get("_pytest_bdd_example") if callspec is not None else None
+        suffix = f"[{', '.join(str(v) for v in example.values())}]" if example else ""
+        scenario_id = f"{area}/{_slug(scenario.name)}{suffix}"
+        config = node.config
+        worker = getattr(config, "workerinput", {}).get("workerid", "main")
+        state = cls(
+            nodeid=node.nodeid,
+            cell=cell,
+            scenario_id=scenario_id,
+            scenario_name=scenario.name + (f" {suffix}" if suffix else ""),
+            feature_name=feature.name,
+            feature_file=relative.as_posix(),
+            feature_line=int(getattr(feature, "line_number", 1) or 1),
+            scenario_line=int(scenario.line_number),
+            tags=sorted(set(scenario.tags) | set(feature.tags)),
+            article=article_lines(feature.description, scenario.description),
+            seed=cell_seed(options.seed(config), scenario_id, cell),
+            worker=worker,
+        )
+        state.steps = [
+            {
+                "keyword": s.keyword.strip(),
+                "name": s.name,
+                "line": s.line_number,
+                "status": "skipped",
+                "duration_ms": 0.0,
+                "error": None,
+            }
+            for s in scenario.steps
+        ]
+        return state
+
+    def step_done(self, step: Any, status: str, exc: BaseException | None = None) -> None:
+        for entry in self.steps:
+            if entry["line"] == step.line_number and entry["name"] == step.name and entry["status"] == "skipped":
+                entry["status"] = status
+                if exc is not None:
+                    entry["error"] = f"{type(exc).__name__}: {exc}"
+                return
+
+    def fail(self, exc: BaseException) -> None:
+        if isinstance(exc, NotApplicable):
+            self.observations.not_applicable = str(exc)
+        elif isinstance(exc, NeedsRep):
+            self.observations.needs_rep = str(exc)
+        elif self.result is None:
+            self.observations.error = f"{type(exc).__name__}: {exc}".strip()
+        self.result = judge(self.observations)
+
+    def finish_call(self) -> None:
+        """After a scenario ran to its end: judge it, and fail the test for a failing verdict."""
+        self.result = judge(self.observations)
+        if self.result.verdict in FAILING:
+            pytest.fail(
+                f"{self.result.verdict.value}: {self.result.reason} [{self.cell.id}, seed={self.seed}]",
+                pytrace=False,
+            )
+
+    def record(self, duration_s: float) -> dict[str, Any]:
+        result = self.result or judge(self.observations)
+        profile, strategy = self.cell.profile, self.cell.strategy
+        sdk = (
+            {"name": profile.name, "platform": profile.platform, "version": profile.version}
+            if profile is not None
+            else {"name": "org-settings", "platform": "org", "version": "-"}
+        )
+        return {
+            "scenario_id": self.scenario_id,
+            "scenario": self.scenario_name,
+            "feature": self.feature_name,
+            "feature_file": self.feature_file,
+            "feature_line": self.feature_line,
+            "scenario_line": self.scenario_line,
+            "tags": self.tags,
+            "article": self.article,
+            "sdk": sdk,
+            "app": strategy.name if strategy is not None else "-",
+            "variant": self.cell.variant.to_json(),
+            "verdict": result.verdict.value,
+            "reason_code": result.reason_code.value,
+            "reason": result.reason,
+            "seed": self.seed,
+            "evidence": self.timeline.to_json(),
+            "steps": self.steps,
+            "nodeid": self.nodeid,
+            "duration_ms": round(duration_s * 1000, 3),
+            "worker": self.worker,
+        }

@@ -1,0 +1,97 @@
+"""The bundled matrix reproduces the golden verdict table, never errs, and gives the same records serial or parallel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+SEVERITY = {"pass": 0, "not_applicable": 1, "needs_rep": 2, "degraded": 3, "blocked": 4, "error": 5}
+VOLATILE = ("duration_ms", "worker")
+
+
+def run_suite(out: Path, *args: str) -> list[dict[str, Any]]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "harness.steps.suite",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--miaw-results={out}",
+        *args,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
+    records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
+    assert records, done.stdout[-2000:]
+    return records
+
+
+def cells(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], str]:
+    worst: dict[tuple[str, str, str], str] = {}
+    for r in records:
+        key = (r["scenario_id"], r["sdk"]["name"], r["app"])
+        if key not in worst or SEVERITY[r["verdict"]] > SEVERITY[worst[key]]:
+            worst[key] = r["verdict"]
+    return worst
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+    yield run_suite(tmp_path_factory.mktemp("matrix"), "-n", "2")
+
+
+def expectations() -> list[tuple[str, str, str, str, str]]:
+    data = tomllib.loads((HERE / "golden.toml").read_text(encoding="utf-8"))
+    return [
+        (e["scenario"], sdk, app, e["verdict"], e["why"])
+        for e in data["expect"]
+        for sdk in e["sdk"]
+        for app in e["app"]
+        if not (sdk == "web") ^ (app == "web-storage")  # the web client pairs only with the web strategy
+    ]
+
+
+def test_golden_table(matrix: list[dict[str, Any]]) -> None:
+    got = cells(matrix)
+    wrong = []
+    for scenario, sdk, app, verdict, why in expectations():
+        actual = got.get((scenario, sdk, app))
+        if actual != verdict:
+            wrong.append(f"{scenario} x {sdk} x {app}: expected {verdict}, got {actual} ({why})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_cell_errs(matrix: list[dict[str, Any]]) -> None:
+    errors = [
+        f"{r['scenario_id']} {r['sdk']['name']} {r['app']}: {r['reason']}" for r in matrix if r["verdict"] == "error"
+    ]
+    assert not errors, "\n".join(errors[:20])
+
+
+def test_every_verdict_carries_its_evidence(matrix: list[dict[str, Any]]) -> None:
+    for r in matrix:
+        assert r["reason"], r["scenario_id"]
+        if r["sdk"]["platform"] != "org":
+            assert any(s["kind"] == "request" for s in r["evidence"]), r["scenario_id"]
+
+
+def _stable(records: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps({k: v for k, v in r.items() if k not in VOLATILE}, sort_keys=True) for r in records)
+
+
+def test_serial_and_parallel_runs_agree(tmp_path: Path) -> None:
+    selection = ["--sdk", "android-1.9", "--sdk", "ios-1.10", "--app", "persist-*", "-k", "rep_ends or opt_out"]
+    serial = run_suite(tmp_path / "serial", *selection)
+    parallel = run_suite(tmp_path / "parallel", *selection, "-n", "2")
+    assert _stable(serial) == _stable(parallel)
