@@ -285,6 +285,7 @@ class SimulatedApp:
         if subject is None:
             return
         while True:
+            writes = self.core.writes
             target = await control.last_event_id(subject)
             if self.stream.processed_id >= target:
                 return
@@ -294,8 +295,8 @@ class SimulatedApp:
                 return
             async with self._changed:
                 await self._changed.wait_for(self._caught_up_or_down(target))
-            if self.stream.failure is not None:
-                return
+            if self.stream.failure is not None or (self.core.writes == writes and self.stream.processed_id >= target):
+                return  # caught up, and nothing the handlers did since can have made new events
 
     def _caught_up_or_down(self, target: int) -> Callable[[], bool]:
         stream = self.stream

@@ -82,6 +82,7 @@ class CoreClient:
         self.subject: str | None = None
         self.initial_event_id: str = "0"
         self.online = True
+        self.writes = 0  # requests that may make the runtime emit events (everything but GET)
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
@@ -101,6 +102,8 @@ class CoreClient:
             self.timeline.add(Kind.REQUEST, "app", f"{method} {path} not sent: device offline")
             raise ApiError(0, "device offline", path)
         headers = self.auth_headers() if auth else {}
+        if method != "GET":
+            self.writes += 1
         try:
             response = await self.http.request(method, path, json=body, params=params, headers=headers)
         except httpx.HTTPError as exc:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from harness.errors import UserError
+
+T = TypeVar("T")
 
 
 class DataFileError(UserError):
@@ -27,6 +30,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise DataFileError(path, "<file>", f"not valid TOML ({exc})") from exc
     except OSError as exc:
         raise DataFileError(path, "<file>", f"cannot be read ({exc.strerror})") from exc
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(parse: Callable[[Path, dict[str, Any]], T], path: Path, mtime_ns: int, size: int) -> T:
+    return parse(path, read_toml(path))
+
+
+def load_cached(parse: Callable[[Path, dict[str, Any]], T], path: Path) -> T:
+    """`parse(path, data)`, remembered until the file changes (runs build many apps from the same files)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DataFileError(path, "<file>", f"cannot be read ({exc.strerror})") from exc
+    return cast(T, _cached(parse, path, stat.st_mtime_ns, stat.st_size))
 
 
 def toml_files(dirs: Iterable[Path]) -> list[Path]:

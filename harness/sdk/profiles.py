@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 from harness.errors import UserError
 from harness.paths import fixtures_dir
-from harness.sdk.datafile import DataFileError, read_toml, reject_unknown, require_str, toml_files
+from harness.sdk.datafile import DataFileError, load_cached, reject_unknown, require_str, toml_files
 
 Evidence = Literal["documented", "inferred", "unknown"]
 EVIDENCE: tuple[Evidence, ...] = ("documented", "inferred", "unknown")
@@ -177,7 +177,7 @@ def load_profiles(extra_dirs: Sequence[Path] = ()) -> list[SdkProfile]:
     """Bundled profiles plus those in `extra_dirs`; a later file with the same name replaces an earlier one."""
     by_name: dict[str, SdkProfile] = {}
     for path in toml_files([bundled_profiles_dir(), *extra_dirs]):
-        profile = parse_profile(path, read_toml(path))
+        profile = load_cached(parse_profile, path)
         by_name[profile.name] = profile
     return sorted(by_name.values(), key=lambda p: (p.platform, p.version_key, p.name))
 

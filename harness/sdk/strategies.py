@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.paths import fixtures_dir
-from harness.sdk.datafile import DataFileError, read_toml, reject_unknown, require_bool, require_str, toml_files
+from harness.sdk.datafile import DataFileError, load_cached, reject_unknown, require_bool, require_str, toml_files
 from harness.sdk.profiles import PLATFORMS, SdkProfile
 
 
@@ -88,7 +88,7 @@ def load_strategies(extra_dirs: Sequence[Path] = ()) -> list[AppStrategy]:
     """Bundled strategies plus those in `extra_dirs`, sorted by name; a later file with the same name wins."""
     by_name: dict[str, AppStrategy] = {}
     for path in toml_files([bundled_strategies_dir(), *extra_dirs]):
-        strategy = parse_strategy(path, read_toml(path))
+        strategy = load_cached(parse_strategy, path)
         by_name[strategy.name] = strategy
     return sorted(by_name.values(), key=lambda s: s.name)
 
