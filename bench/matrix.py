@@ -1,0 +1,114 @@
+"""Benchmark of the conformance matrix: time per scenario run in-process, and the whole bundled matrix.
+
+Prints, over several rounds (medians, since the machines are shared and noisy):
+  * one scenario run driven directly on the in-process runtime (no pytest): "a rep ends the session under
+    Session-Based Chat, then the user gets back to a rep", the journey most scenarios share;
+  * the pytest-bdd suite: median test duration from the run records, and the wall time of the whole bundled
+    matrix serial and with `-n 2`.
+
+    python bench/matrix.py [--rounds 3] [--direct-runs 200] [--skip-suite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness.cells import Cell
+from harness.judge import Observations, judge
+from harness.rig import Rig, Target
+from harness.sdk.profiles import load_profiles
+from harness.sdk.strategies import load_strategies
+from harness.timeline import Timeline
+from harness.variants import CLOSE_EVENT
+
+
+async def one_run(cell: Cell, seed: int) -> float:
+    started = time.perf_counter()
+    obs = Observations()
+    rig = await Rig.start(cell, seed, Timeline(), obs, Target())
+    try:
+        await rig.configure(session_based_chat=True)
+        await rig.journey.open_chat()
+        assert rig.control is not None
+        await rig.control.end_session(str(rig.journey.first_conversation_id), "Agent")
+        await rig.journey.settle()
+        await rig.journey.recover()
+        await rig.journey.audit_messages()
+    finally:
+        await rig.aclose()
+    judge(obs)
+    return (time.perf_counter() - started) * 1000
+
+
+async def direct(runs: int) -> list[float]:
+    profiles = {p.name: p for p in load_profiles()}
+    strategies = {s.name: s for s in load_strategies()}
+    cell = Cell(profiles["android-1.10"], strategies["persist-until-closed-event"], CLOSE_EVENT)
+    for seed in range(10):  # warm-up
+        await one_run(cell, seed)
+    return [await one_run(cell, seed) for seed in range(runs)]
+
+
+def suite(workers: int) -> tuple[float, list[float], int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "harness.steps.suite",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--miaw-results={tmp}",
+        ]
+        if workers > 1:
+            cmd += ["-n", str(workers)]
+        started = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=False)
+        wall = time.perf_counter() - started
+        durations = [json.loads(line)["duration_ms"] for f in Path(tmp).glob("runs-*.jsonl") for line in f.open()]
+    return wall, durations, len(durations)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--direct-runs", type=int, default=200)
+    parser.add_argument("--skip-suite", action="store_true")
+    args = parser.parse_args()
+
+    medians = []
+    for _ in range(args.rounds):
+        times = asyncio.run(direct(args.direct_runs))
+        medians.append(statistics.median(times))
+    print(
+        f"direct scenario run (in-process, {args.direct_runs} runs x {args.rounds} rounds): "
+        f"median {statistics.median(medians):.2f} ms (round medians: {', '.join(f'{m:.2f}' for m in medians)})"
+    )
+    if args.skip_suite:
+        return
+    for workers in (1, 2):
+        walls, per_test = [], []
+        count = 0
+        for _ in range(args.rounds):
+            wall, durations, count = suite(workers)
+            walls.append(wall)
+            per_test.append(statistics.median(durations))
+        label = "serial" if workers == 1 else f"-n {workers}"
+        print(
+            f"bundled matrix {label}: {count} runs, wall median {statistics.median(walls):.1f} s, "
+            f"median test {statistics.median(per_test):.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
