@@ -43,7 +43,8 @@ def check_out_dir(out: Path) -> None:
 
 def _is_report(path: Path) -> bool:
     try:
-        return f'"schema": "{SCHEMA.split("@")[0]}' in (path / "results.json").read_text(encoding="utf-8")[:200]
+        with (path / "results.json").open(encoding="utf-8") as handle:
+            return f'"schema": "{SCHEMA.split("@")[0]}' in handle.read(200)
     except OSError:
         return False
 

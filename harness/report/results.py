@@ -459,7 +459,23 @@ def to_json(results: Results) -> dict[str, Any]:
 
 
 def dumps(results: Results) -> str:
-    return json.dumps(to_json(results), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    """results.json text: one line per profile, scenario and cell, so a diff between two runs reads cell by cell."""
+    data = to_json(results)
+    lines = ["{"]
+    keys = list(data)
+    for position, key in enumerate(keys):
+        value = data[key]
+        comma = "," if position < len(keys) - 1 else ""
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            items = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value]
+            lines.append(f" {json.dumps(key)}: [")
+            lines.extend(f"  {item}," for item in items[:-1])
+            lines.append(f"  {items[-1]}")
+            lines.append(f" ]{comma}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def write_results(results: Results, path: Path) -> None:
