@@ -20,9 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh self-signed certificate")
-    parser.add_argument(
-        "--sandbox-like", action="store_true", help="no /control API: behave like a real org's runtime"
-    )
+    parser.add_argument("--sandbox-like", action="store_true", help="no /control API: behave like a real org's runtime")
     parser.add_argument("--config", type=Path, help="TOML file: org id, deployments and their settings")
 
 

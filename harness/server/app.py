@@ -286,7 +286,8 @@ class MiawApi:
                 if sub.dropped:
                     return
                 try:
-                    await asyncio.wait_for(sub.wakeup.wait(), ping_s)
+                    async with asyncio.timeout(ping_s):
+                        await sub.wakeup.wait()
                 except TimeoutError:
                     yield PING_FRAME
         finally:

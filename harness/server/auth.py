@@ -11,6 +11,7 @@ import jwt
 from harness.wire.ids import org_id_key
 
 _ALGORITHM = "HS256"
+_CACHE_SIZE = 100_000
 _PEM_ALGORITHMS = ["RS256", "RS512"]
 
 
@@ -39,6 +40,8 @@ class TokenAuthority:
         self._org_id = org_id
         self._serials = itertools.count(1)
         self._revoked_upto: dict[str, int] = {}  # subject (or "*") -> tokens with serial <= this are expired
+        # Signature checks dominate a request's cost; a token's claims never change, so each is checked once.
+        self._verified: dict[str, AccessToken] = {}
 
     def mint(self, *, subject: str, deployment: str, now_ms: int, ttl_s: int, client_id: str) -> tuple[str, int]:
         serial = next(self._serials)
@@ -59,6 +62,19 @@ class TokenAuthority:
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM), expires_ms
 
     def verify(self, token: str, *, now_ms: int) -> AccessToken:
+        access = self._verified.get(token)
+        if access is None:
+            access = self._check_signature(token)
+            if len(self._verified) >= _CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = access
+        if now_ms >= access.expires_ms:
+            raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
+        if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
+            raise TokenError("access token expired: request a new token")
+        return access
+
+    def _check_signature(self, token: str) -> AccessToken:
         try:
             claims = jwt.decode(
                 token,
@@ -82,10 +98,6 @@ class TokenAuthority:
             raise TokenError(f"invalid access token: missing or bad claim {exc}") from exc
         if org_id_key(access.org_id) != org_id_key(self._org_id):
             raise TokenError("invalid access token: issued for another org")
-        if now_ms >= access.expires_ms:
-            raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
-        if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
-            raise TokenError("access token expired: request a new token")
         return access
 
     def expire_all(self, subject: str | None = None) -> None:

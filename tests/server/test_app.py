@@ -6,9 +6,9 @@ from typing import Any
 
 import jwt
 import pytest
-from server_helpers import IDENTITY_KEY, V2, SseReader, Target, new_user, read_until
 
 from harness.wire import new_uuid
+from server.server_helpers import IDENTITY_KEY, V2, SseReader, Target, new_user, read_until
 
 pytestmark = pytest.mark.anyio
 

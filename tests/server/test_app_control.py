@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from server_helpers import V2, Target, new_user
 
 from harness.control import ControlError
+from server.server_helpers import V2, Target, new_user
 
 pytestmark = pytest.mark.anyio
 

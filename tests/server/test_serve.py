@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_helpers import make_config
 
 from harness.cli import main
 from harness.commands import serve as serve_command
 from harness.errors import UserError
 from harness.server import start_in_thread
+from server.server_helpers import make_config
 
 pytestmark = pytest.mark.anyio
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from server_helpers import Target, make_config, new_user
 
 from harness.control import ControlClient
 from harness.server import StreamingASGITransport, create_app
+from server.server_helpers import Target, make_config, new_user
 
 pytestmark = pytest.mark.anyio
 

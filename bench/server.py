@@ -1,0 +1,324 @@
+"""Benchmark of the mock runtime over loopback: send-message req/s vs a bare Starlette endpoint, SSE delivery latency.
+
+Usage: python bench/server.py [--rounds 3] [--seconds 3] [--connections 32] [--streams 1000] [--sse-seconds 3]
+
+Each server runs in its own process (one uvicorn worker, uvloop + httptools); the load generator is a raw asyncio
+HTTP/1.1 client with keep-alive connections, so that the client costs as little CPU as possible. Figures are medians
+over the rounds. SSE latency is measured from the moment a control request asks a rep to write until the event's
+frame arrives on the end user's stream, at one event per stream per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+ORG_ID = "00DHA0000001HRNAAA"
+DEPLOYMENT = "MIAW_Harness"
+V2 = "/iamessage/api/v2"
+
+
+# -- server processes -------------------------------------------------------------------------------------------------
+def _bare_app() -> object:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def accept(request: Request) -> JSONResponse:
+        body = json.loads(await request.body())
+        return JSONResponse({"conversationEntries": [{"id": body["message"]["id"], "clientTimestamp": 0}]}, 202)
+
+    return Starlette(routes=[Route("/conversation/{cid}/message", accept, methods=["POST"])])
+
+
+def serve_child(kind: str) -> None:
+    """Child process: serve `kind` on a free loopback port and print the port."""
+    import uvicorn
+
+    from harness.server import ServerConfig, create_app
+    from harness.server.serve import bind_socket
+
+    _raise_fd_limit()
+    app = create_app(ServerConfig.default()) if kind == "mock" else _bare_app()
+    sock = bind_socket("127.0.0.1", 0)
+    print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(
+        app, loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False, backlog=4096
+    )
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+
+@dataclass
+class Child:
+    proc: subprocess.Popen[str]
+    port: int
+
+    @classmethod
+    def start(cls, kind: str) -> Child:
+        proc = subprocess.Popen([sys.executable, __file__, "--serve-child", kind], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        return cls(proc, int(proc.stdout.readline()))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.communicate(timeout=30)
+
+
+def _raise_fd_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# -- a minimal HTTP/1.1 keep-alive client -----------------------------------------------------------------------------
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def request(self, raw: bytes) -> int:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        match = re.search(rb"(?i)content-length: *(\d+)", head)
+        if match:
+            await self.reader.readexactly(int(match.group(1)))
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def post(path: str, body: bytes, headers: str = "") -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{headers}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def message_body(n: int) -> bytes:
+    mid = f"{n:08x}-0000-4000-8000-000000000000"
+    return (
+        '{"message":{"id":"' + mid + '","messageType":"StaticContentMessage","staticContent":{"formatType":"Text",'
+        '"text":"benchmark message"}},"esDeveloperName":"' + DEPLOYMENT + '"}'
+    ).encode()
+
+
+async def end_user(http: httpx.AsyncClient) -> tuple[str, str, str]:
+    """(token, subject, conversation id) of a fresh end user with one open conversation."""
+    r = await http.post(
+        f"{V2}/authorization/unauthenticated/access-token", json={"orgId": ORG_ID, "esDeveloperName": DEPLOYMENT}
+    )
+    r.raise_for_status()
+    token, subject = r.json()["accessToken"], r.json()["context"]["endUser"]["subject"]
+    from harness.wire import new_uuid
+
+    cid = new_uuid()
+    r = await http.post(
+        f"{V2}/conversation",
+        json={"conversationId": cid, "esDeveloperName": DEPLOYMENT},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    r.raise_for_status()
+    return token, subject, cid
+
+
+async def throughput(port: int, make_request: Callable[[int], bytes], connections: int, seconds: float) -> float:
+    """Requests per second with `connections` keep-alive connections, each sending as fast as answers come."""
+    conns = [await Connection.open(port) for _ in range(connections)]
+    counter = iter(range(1 << 40))
+    done = 0
+    bad = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker(conn: Connection) -> None:
+        nonlocal done, bad
+        while time.perf_counter() < stop_at:
+            status = await conn.request(make_request(next(counter)))
+            done += 1
+            bad += status >= 400
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - started
+    for c in conns:
+        c.close()
+    if bad:
+        raise RuntimeError(f"{bad} of {done} requests failed")
+    return done / elapsed
+
+
+async def send_message_rounds(args: argparse.Namespace) -> None:
+    mock, bare = Child.start("mock"), Child.start("bare")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{mock.port}") as http:
+            users = [await end_user(http) for _ in range(args.connections)]
+        # one conversation per connection would need per-connection templates; one shared user is the hot path
+        token, _, cid = users[0]
+        auth = f"Authorization: Bearer {token}\r\n"
+
+        def mock_request(n: int) -> bytes:
+            return post(f"{V2}/conversation/{cid}/message", message_body(n), auth)
+
+        def bare_request(n: int) -> bytes:
+            return post(f"/conversation/{cid}/message", message_body(n), auth)
+
+        await throughput(mock.port, mock_request, args.connections, 0.5)  # warm-up
+        await throughput(bare.port, bare_request, args.connections, 0.5)
+        mock_rates, bare_rates = [], []
+        for i in range(args.rounds):
+            mock_rates.append(await throughput(mock.port, mock_request, args.connections, args.seconds))
+            bare_rates.append(await throughput(bare.port, bare_request, args.connections, args.seconds))
+            print(
+                f"  round {i + 1}: send-message {mock_rates[-1]:,.0f} req/s, bare Starlette {bare_rates[-1]:,.0f} req/s"
+            )
+        m, b = statistics.median(mock_rates), statistics.median(bare_rates)
+        print(f"send-message (median of {args.rounds}): {m:,.0f} req/s")
+        print(f"bare Starlette endpoint (median of {args.rounds}): {b:,.0f} req/s")
+        print(f"ratio: {m / b:.0%} of bare (target >= 50%; floor 5,000 req/s)")
+    finally:
+        mock.stop()
+        bare.stop()
+
+
+# -- SSE latency ------------------------------------------------------------------------------------------------------
+_STAMP = re.compile(rb"T(\d+)T")
+
+
+async def open_stream(port: int, token: str, latencies: list[float], ready: asyncio.Event) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            f"GET /eventrouter/v1/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+            f"Authorization: Bearer {token}\r\nX-Org-Id: {ORG_ID}\r\n\r\n"
+        ).encode()
+    )
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 200 " not in head[:16]:
+            raise RuntimeError(f"stream refused: {head[:60]!r}")
+        while True:
+            chunk = await reader.read(65536)
+            if not chunk:
+                return
+            if not ready.is_set() and b"event: ping" in chunk:
+                ready.set()
+            now = time.monotonic_ns()
+            for match in _STAMP.finditer(chunk):
+                latencies.append((now - int(match.group(1))) / 1e6)
+    finally:
+        writer.close()
+
+
+@dataclass
+class Pacing:
+    start: float
+    per_second: int
+    numbers: Iterator[int]
+
+
+async def trigger(conn: Connection, pacing: Pacing, cids: list[str]) -> None:
+    """Ask reps to write, one event per stream per second, stamping each text with the send time."""
+    for n in pacing.numbers:
+        delay = pacing.start + n / pacing.per_second - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the load generator, not waiting for an event
+        body = json.dumps({"role": "Agent", "text": f"T{time.monotonic_ns()}T"}).encode()
+        status = await conn.request(post(f"/control/conversations/{cids[n % len(cids)]}/messages", body))
+        if status != 200:
+            raise RuntimeError(f"control message answered {status}")
+
+
+async def sse_rounds(args: argparse.Namespace) -> None:
+    mock = Child.start("mock")
+    try:
+        limits = httpx.Limits(max_connections=16)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{mock.port}", limits=limits) as http:
+            sem = asyncio.Semaphore(16)
+
+            async def one() -> tuple[str, str, str]:
+                async with sem:
+                    return await end_user(http)
+
+            users = await asyncio.gather(*(one() for _ in range(args.streams)))
+        latencies: list[float] = []
+        readies = [asyncio.Event() for _ in users]
+        streams = [
+            asyncio.create_task(open_stream(mock.port, t, latencies, r))
+            for (t, _, _), r in zip(users, readies, strict=True)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+        triggers = [await Connection.open(mock.port) for _ in range(8)]
+        p50s, p99s = [], []
+        for i in range(args.rounds):
+            latencies.clear()
+            total = int(args.streams * args.sse_seconds)
+            pacing = Pacing(time.perf_counter(), args.streams, iter(range(total)))
+            cids = [cid for _, _, cid in users]
+            await asyncio.wait_for(
+                asyncio.gather(*(trigger(c, pacing, cids) for c in triggers)), args.sse_seconds * 5 + 30
+            )
+            deadline = time.perf_counter() + 10
+            while len(latencies) < total and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)  # the bench polls its own counter; tests never do this
+            if len(latencies) < total:
+                raise RuntimeError(f"only {len(latencies)} of {total} events arrived")
+            ordered = sorted(latencies)
+            p50s.append(ordered[len(ordered) // 2])
+            p99s.append(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))])
+            print(
+                f"  round {i + 1}: {total} events over {args.streams} streams, "
+                f"p50 {p50s[-1]:.1f} ms, p99 {p99s[-1]:.1f} ms"
+            )
+        print(
+            f"SSE delivery, {args.streams} concurrent streams, 1 event/stream/s (median of {args.rounds}): "
+            f"p50 {statistics.median(p50s):.1f} ms, p99 {statistics.median(p99s):.1f} ms (target p99 <= 100 ms)"
+        )
+        for c in triggers:
+            c.close()
+        for s in streams:
+            s.cancel()
+        await asyncio.gather(*streams, return_exceptions=True)
+    finally:
+        mock.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one throughput round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--sse-seconds", type=float, default=3.0, help="length of one SSE round")
+    parser.add_argument("--serve-child", choices=["mock", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_child:
+        serve_child(args.serve_child)
+        return
+    _raise_fd_limit()
+    import uvloop
+
+    uvloop.run(_both(args))
+
+
+async def _both(args: argparse.Namespace) -> None:
+    await send_message_rounds(args)
+    await sse_rounds(args)
+
+
+if __name__ == "__main__":
+    main()
