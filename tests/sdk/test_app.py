@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sdk_helpers import in_process, profile, strategy
 
 from harness.sdk.entries import UNKNOWN
 from harness.sdk.storage import DeviceStorage
 from harness.timeline import Kind
+
+from .sdk_helpers import in_process, profile, strategy
 
 pytestmark = pytest.mark.anyio
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from sdk_helpers import Fault, in_process, strategy
 
 from harness.timeline import Kind
+
+from .sdk_helpers import Fault, in_process, strategy
 
 pytestmark = pytest.mark.anyio
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sdk_helpers import profile
 
 from harness.sdk.entries import UNKNOWN, surface
 from harness.wire import Entry, EntryType, Role, Sender, entry_to_sse_data
+
+from .sdk_helpers import profile
 
 CID = "3f2b8c1e-7d4a-4e6b-9a1c-2b3c4d5e6f70"
 

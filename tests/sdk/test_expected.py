@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import respx
-from sdk_helpers import Rig, in_process, over_loopback
 
 from harness.sdk.app import SimulatedApp
 from harness.server import RunningServer
+
+from .sdk_helpers import Rig, in_process, over_loopback
 
 pytestmark = pytest.mark.anyio
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sdk_helpers import in_process
 
 from harness.sdk.storage import DeviceStorage
 from harness.timeline import Kind, Timeline
+
+from .sdk_helpers import in_process
 
 pytestmark = pytest.mark.anyio
 

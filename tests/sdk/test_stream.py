@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 import respx
-from sdk_helpers import Fault, in_process, over_loopback, profile
 
 from harness.sdk.app import SimulatedApp
 from harness.sdk.stream import reconnect_delay_ms
 from harness.server import RunningServer
 from harness.timeline import Kind, Timeline
+
+from .sdk_helpers import Fault, in_process, over_loopback, profile
 
 pytestmark = pytest.mark.anyio
 

@@ -1,0 +1,1 @@
+"""Tests of the simulated SDK and app (harness/sdk)."""
