@@ -133,8 +133,8 @@ class Journey:
             return
         if not truth.open and composer == "enabled":
             lie = f"{moment}: composer open on closed conversation {truth.conversation_id[:8]}"
-        elif truth.open and composer == "read_only":
-            lie = f"{moment}: read-only while conversation {truth.conversation_id[:8]} is open"
+        elif truth.open and composer != "enabled":
+            lie = f"{moment}: no composer ({composer}) while conversation {truth.conversation_id[:8]} is open"
         else:
             return
         self.obs.ui_lies.append(lie)

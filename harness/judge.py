@@ -74,7 +74,8 @@ class VerdictResult:
 
 
 def _join(items: list[str]) -> str:
-    return "; ".join(items[:3]) + (f" (+{len(items) - 3} more)" if len(items) > 3 else "")
+    unique = list(dict.fromkeys(items))
+    return "; ".join(unique[:3]) + (f" (+{len(unique) - 3} more)" if len(unique) > 3 else "")
 
 
 def judge(obs: Observations) -> VerdictResult:

@@ -43,6 +43,7 @@ def configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"feature path not found: {', '.join(missing)}")
     _FEATURES[:] = [p.resolve() for p in paths] or [features_dir()]
     register_tags(config)
+    selection(config)  # bad patterns or profile files stop the session here, with one line
 
 
 KNOWN_TAGS: dict[str, str] = {

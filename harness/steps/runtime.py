@@ -71,8 +71,10 @@ class RunState:
 
     @classmethod
     def begin(cls, node: pytest.Item, feature: Any, scenario: Any, cell: Cell) -> RunState:
-        _, relative = _feature_root(Path(feature.filename))
-        area = relative.parent.as_posix() or "features"
+        base, relative = _feature_root(Path(feature.filename))
+        area = relative.parent.as_posix()
+        if area in ("", "."):
+            area = base.name
         callspec = getattr(node, "callspec", None)
         example = callspec.params.get("_pytest_bdd_example") if callspec is not None else None
         suffix = f"[{', '.join(str(v) for v in example.values())}]" if example else ""

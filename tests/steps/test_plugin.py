@@ -1,0 +1,106 @@
+"""The pytest plugin, through whole pytest sessions: options, tags, the matrix, records and verdict outcomes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ORG_FEATURE = """\
+@org @custom_tag
+Feature: Verified users
+  Scenario: It cannot be enabled for verified users
+    Article: Session-Based Chat can't be enabled for verified users.
+    Given an Enhanced In-App channel with User Verification on
+    When the admin saves "End chat when session ends"
+    Then the change is refused with a message about User Verification
+"""
+
+CLIENT_FEATURE = """\
+@closing
+Feature: A rep ends the session
+  Scenario: A rep ends the session
+    Given Session-Based Chat is turned on and published for the channel
+    And the user is chatting with a rep
+    When the rep ends the session
+    Then the conversation is closed on the runtime
+    And the user can start a new conversation and reach a rep
+
+  @web
+  Scenario: Web only
+    Given Session-Based Chat is turned on and published for the channel
+"""
+
+
+def _run(pytester: pytest.Pytester, feature: str, *args: str) -> tuple[pytest.RunResult, list[dict[str, Any]]]:
+    path = pytester.path / "area" / "f.feature"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(feature, encoding="utf-8")
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess(
+        "--pyargs",
+        "harness.steps.suite",
+        "-p",
+        "no:cacheprovider",
+        "--strict-markers",
+        f"--miaw-features={path.parent}",
+        f"--miaw-results={out}",
+        *args,
+    )
+    records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
+    return result, records
+
+
+def test_org_scenario_runs_once_and_writes_its_record(pytester: pytest.Pytester) -> None:
+    result, records = _run(pytester, ORG_FEATURE)
+    result.assert_outcomes(passed=1)
+    [record] = records
+    assert record["scenario_id"] == "area/it-cannot-be-enabled-for-verified-users"
+    assert record["sdk"] == {"name": "org-settings", "platform": "org", "version": "-"}
+    assert record["article"] == ["Session-Based Chat can't be enabled for verified users."]
+    assert record["verdict"] == "pass"
+    assert record["tags"] == ["custom_tag", "org"]
+    assert [s["status"] for s in record["steps"]] == ["passed", "passed", "passed"]
+    assert json.loads((pytester.path / "out" / "collected-main.json").read_text()) == {"collected": 1}
+
+
+def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.Pytester) -> None:
+    result, records = _run(
+        pytester, CLIENT_FEATURE, "--sdk", "android-1.10", "--app", "persist-forever", "--app", "new-per-launch"
+    )
+    # 2 strategies x 2 closing variants; the @web scenario has no cell here and is deselected, not skipped
+    result.assert_outcomes(passed=2, failed=2, deselected=1)
+    verdicts = sorted((r["app"], r["variant"]["name"], r["verdict"]) for r in records)
+    assert verdicts == [
+        ("new-per-launch", "close-event", "pass"),
+        ("new-per-launch", "no-close-event", "pass"),
+        ("persist-forever", "close-event", "blocked"),
+        ("persist-forever", "no-close-event", "blocked"),
+    ]
+    result.stdout.fnmatch_lines(["*blocked: *android-1.10/persist-forever/close-event, seed=*"])
+    blocked = next(r for r in records if r["verdict"] == "blocked")
+    assert any(s["kind"] == "request" for s in blocked["evidence"])
+    assert blocked["steps"][-1]["status"] == "passed"  # the verdict, not a step, fails the test
+
+
+def test_unknown_sdk_pattern_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result, records = _run(pytester, ORG_FEATURE, "--sdk", "nokia-*")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*nokia-**"])
+    assert records == []
+
+
+def test_missing_feature_path_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--pyargs", "harness.steps.suite", f"--miaw-features={Path('nowhere')}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*feature path not found*nowhere*"])
+
+
+def test_same_seed_same_records(pytester: pytest.Pytester) -> None:
+    _, first = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
+    (pytester.path / "out").rename(pytester.path / "out1")
+    _, second = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
+    strip = [{k: v for k, v in r.items() if k not in ("duration_ms",)} for r in first]
+    assert strip == [{k: v for k, v in r.items() if k not in ("duration_ms",)} for r in second]
