@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 DEFAULT_START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+_COMPACT_EVERY = 4096
 
 
 @dataclass(order=True, slots=True)
@@ -32,6 +33,10 @@ class VirtualClock:
 
     def call_at(self, due_ms: int, callback: Callable[[], None]) -> Timer:
         self._seq += 1
+        if self._seq % _COMPACT_EVERY == 0:
+            # re-armed timers leave cancelled ones behind; drop them so a long run does not grow the heap forever
+            self._timers = [t for t in self._timers if not t.cancelled]
+            heapq.heapify(self._timers)
         timer = Timer(max(due_ms, self.now_ms), self._seq, callback)
         heapq.heappush(self._timers, timer)
         return timer

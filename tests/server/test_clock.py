@@ -43,3 +43,15 @@ def test_time_never_goes_backwards() -> None:
         clock.advance(-1)
     timer = clock.call_at(-50, lambda: None)
     assert timer.due_ms == 0
+
+
+def test_cancelled_timers_are_compacted_away() -> None:
+    clock = VirtualClock(0)
+    fired: list[int] = []
+    timer = clock.call_later(1, lambda: fired.append(0))
+    for n in range(10_000):  # re-arming, as every customer message does to the inactivity timer
+        timer.cancel()
+        timer = clock.call_later(1, lambda n=n: fired.append(n))  # type: ignore[misc]
+    assert len(clock._timers) < 5000 and clock.pending() == 1
+    clock.advance(1)
+    assert fired == [9_999]
