@@ -91,11 +91,11 @@ _SHORT = {
     "create_conversation_api": "B6 create",
     "end_chat": "B7 end",
     "hide_end_chat": "B8 hide",
-    "close_conversation_api": "B9 closeAPI",
+    "close_conversation_api": "B9 close",
     "sdk_persists_conversation_id": "B10 keep",
-    "realtime_reconnect": "B11 reconnect",
-    "closed_send_ui": "B12 closed send",
-    "conversation_updated_callback": "updated cb",
+    "realtime_reconnect": "B11 stream",
+    "closed_send_ui": "B12 send",
+    "conversation_updated_callback": "updated",
     "list_conversations": "list",
     "unknown_entries": "unknown",
 }
@@ -103,8 +103,8 @@ _SHORT = {
 
 def _profile_table(profiles: list[SdkProfile]) -> Table:
     table = Table(title="SDK profiles")
-    table.add_column("profile", no_wrap=True)
-    table.add_column("released")
+    table.add_column("profile", no_wrap=True, min_width=12)
+    table.add_column("released", no_wrap=True, min_width=10)
     keys = [key for key in CAPABILITIES if key in _SHORT]
     for key in keys:
         table.add_column(_SHORT[key], justify="center", no_wrap=True)

@@ -5,7 +5,8 @@ Theory of operation: every user action is a coroutine that records itself, talks
 `EventStream` task and go through `surface()` first, so an SDK that predates an entry type reacts only as that
 SDK could (an Unknown entry, or nothing). Behaviour switches read `profile.flag(...)` and the strategy's fields,
 never a version number. `settle()` waits on a condition until the processed event id reaches the newest id the
-runtime has for this end user (asked through the control API), so tests never sleep.
+runtime has for this end user (asked through the control API), so tests never sleep. Reconnect delays go
+through `sleep`: by default no wait at all when a control API is given (the mock), a real wait otherwise.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class SimulatedApp:
             core=self.core,
             handler=self._on_event,
             timeline=timeline,
-            sleep=sleep or _no_wait,
+            sleep=sleep or (_no_wait if control is not None else asyncio.sleep),
             policy=str(profile.flag("realtime_reconnect")),
             base_ms=int(profile.flag("reconnect_base_ms")),
             cap_ms=int(profile.flag("reconnect_cap_ms")),
