@@ -231,3 +231,58 @@ async def test_list_conversations(value: bool, listed: bool) -> None:
         lists = [s for s in rig.timeline.of(Kind.REQUEST) if "/conversation/list" in s.summary]
         assert bool(lists) is listed
         assert storage.conversation_id == sim.conversation_id
+
+
+async def test_settle_without_a_control_api_uses_a_quiet_window() -> None:
+    async with in_process() as rig:
+        sim = rig.app("android-1.10", "persist-forever", control=False)
+        sim.quiet_window_s = 0.02
+        await sim.launch()
+        await sim.send("hello")
+        assert sim.conversation_id is not None
+        await rig.control.send_message(sim.conversation_id, "Agent", "answer")
+        await sim.settle()
+        assert [m.state for m in sim.ui.messages] == ["sent", "sent"]
+        assert sim.stream.processed_id == await rig.control.last_event_id(sim.subject or "")
+
+
+@pytest.mark.parametrize(("sdk", "sent"), [("android-1.10", True), ("web", True)])
+async def test_typing_indicator_reaches_the_runtime(sdk: str, sent: bool) -> None:
+    async with in_process() as rig:
+        sim = rig.app(sdk, "web-storage" if sdk == "web" else "persist-forever")
+        await sim.launch()
+        assert await sim.typing(True) is sent
+        assert await sim.typing(False) is sent
+        posts = [s for s in rig.timeline.of(Kind.REQUEST) if s.summary.endswith("/entry -> 202")]
+        assert len(posts) == 2
+
+
+async def test_every_user_action_and_screen_change_is_in_the_timeline() -> None:
+    async with in_process(SBC) as rig:
+        sim = rig.app("android-1.10", "pick-first-open-from-list")
+        await sim.launch()
+        await sim.send("hello")
+        await sim.settle()
+        await rig.rep_ends_session(sim)
+        await sim.tap_new_conversation()
+        await sim.reopen_chat()
+        await sim.background()
+        await sim.foreground_()
+        await sim.go_offline()
+        await sim.go_online()
+        await sim.relaunch()
+        actions = [s.summary for s in rig.timeline.of(Kind.ACTION)]
+        assert actions == [
+            "launch the app",
+            "type and send 'hello'",
+            "tap 'Start a new conversation'",
+            "close and reopen the chat screen",
+            "send the app to the background",
+            "bring the app to the foreground",
+            "device goes offline",
+            "device goes online",
+            "relaunch the app (process restart)",
+        ]
+        screens = [s.summary for s in rig.timeline.of(Kind.UI)]
+        assert any("banner 'This conversation has ended'" in s and "new-conversation button" in s for s in screens)
+        assert all(s.actor == "user" for s in rig.timeline.of(Kind.ACTION))
