@@ -1,0 +1,203 @@
+"""`miaw-harness run`: option checks, the pytest session behind a seam, exit codes and the report swap."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from harness.cli import build_parser, main
+from harness.commands import run as run_command
+from harness.report.results import read_results
+
+
+def _load_records() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "report" / "report_records.py"
+    spec = importlib.util.spec_from_file_location("run_report_records", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+RECORDS = _load_records()
+
+# A stand-in for the pytest session: writes the given records like two xdist workers would, then exits with `code`.
+FAKE_SUITE = """
+import json, pathlib, sys
+source, results, code = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), int(sys.argv[3])
+records = json.loads(source.read_text())
+for worker in ("gw0", "gw1"):
+    (results / f"collected-{worker}.json").write_text(json.dumps({"collected": len(records)}))
+for i, record in enumerate(records):
+    with (results / f"runs-gw{i % 2}.jsonl").open("a") as handle:
+        handle.write(json.dumps(record) + "\\n")
+print("fake suite done")
+sys.exit(code)
+"""
+
+
+class FakeSuite:
+    def __init__(self, tmp_path: Path, records: list[dict[str, Any]], code: int = 0) -> None:
+        self.source = tmp_path / "records.json"
+        self.source.write_text(json.dumps(records), encoding="utf-8")
+        self.code = code
+        self.calls: list[Path] = []
+
+    def __call__(self, args: argparse.Namespace, results_dir: Path) -> Sequence[str]:
+        self.calls.append(results_dir)
+        return [sys.executable, "-c", FAKE_SUITE, str(self.source), str(results_dir), str(self.code)]
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["run", *argv])
+
+
+def _console() -> Console:
+    return Console(record=True, width=120, force_terminal=False)
+
+
+def test_a_run_writes_the_report_prints_the_summary_and_fails_on_blocked(tmp_path: Path) -> None:
+    suite = FakeSuite(tmp_path, RECORDS.matrix_records())
+    console = _console()
+    code = run_command.execute(_args("--out", str(tmp_path / "out"), "--seed", "42"), suite, console)
+    assert code == run_command.EXIT_FAILED
+    assert len(suite.calls) == 1
+    text = console.export_text()
+    assert "seed 42" in text
+    assert "Cells per SDK profile" in text
+    assert "blocked: session-based-chat/a-rep-ends-the-session [ios-1.9, persist-forever]" in text
+    assert "Safe to enable Session-Based Chat for:" in text
+    results = read_results(tmp_path / "out" / "results.json")
+    assert results.seed == 42
+    assert results.profile("ios-1.9").capabilities["typed_close_entry"].evidence == "documented"  # bundled data
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        ["index.html", "report.md", "results.json", "junit.xml", "cucumber.json"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "verdicts", "expected"),
+    [
+        ("blocked", ["pass", "degraded"], 0),
+        ("blocked", ["pass", "blocked"], 1),
+        ("blocked", ["error"], 1),
+        ("degraded", ["pass", "degraded"], 1),
+        ("degraded", ["pass", "needs_rep"], 1),
+        ("never", ["blocked", "error"], 0),
+        ("blocked", ["not_applicable", "pass"], 0),
+    ],
+)
+def test_exit_code_follows_fail_on(tmp_path: Path, fail_on: str, verdicts: list[str], expected: int) -> None:
+    records = [RECORDS.make_run(sdk=sdk, verdict=v) for sdk, v in zip(("ios-1.9", "ios-1.10"), verdicts, strict=False)]
+    args = _args("--out", str(tmp_path / "out"), "--fail-on", fail_on)
+    assert run_command.execute(args, FakeSuite(tmp_path, records), _console()) == expected
+
+
+@pytest.mark.parametrize("pytest_code", [2, 3, 4])
+def test_a_crashed_session_is_an_error_and_keeps_the_old_report(tmp_path: Path, pytest_code: int) -> None:
+    out = tmp_path / "out"
+    run_command.execute(_args("--out", str(out), "--seed", "1"), FakeSuite(tmp_path, [RECORDS.make_run()]), _console())
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    console = _console()
+    code = run_command.execute(
+        _args("--out", str(out), "--seed", "2"), FakeSuite(tmp_path, [RECORDS.make_run()], pytest_code), console
+    )
+    assert code == run_command.EXIT_CRASHED
+    text = console.export_text()
+    assert f"the pytest session crashed (exit code {pytest_code})" in text
+    assert "fake suite done" in text  # the session's own output is shown
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "records.json"]
+
+
+def test_a_session_without_records_is_an_error(tmp_path: Path) -> None:
+    console = _console()
+    code = run_command.execute(_args("--out", str(tmp_path / "out")), FakeSuite(tmp_path, []), console)
+    assert code == run_command.EXIT_CRASHED
+    assert "without writing any run record" in console.export_text()
+    assert not (tmp_path / "out").exists()
+
+
+def test_nothing_collected_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="no scenario was collected"):
+        run_command.execute(_args("--out", str(tmp_path / "out")), FakeSuite(tmp_path, [], 5), _console())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sdk", "nokia-*"], "no SDK profile matches 'nokia-*'"),
+        (["--app", "carrier-pigeon"], "no app strategy matches 'carrier-pigeon'"),
+        (["--sdk", "web", "--app", "persist-forever"], "no selected app strategy runs on"),
+        (["--seed", "-3"], "--seed must be a non-negative integer"),
+        (["-n", "-1"], "-n must be 0"),
+        (["--features", "does/not/exist"], "--features does/not/exist does not exist"),
+        (["--target", "https://example.invalid"], "--target, --org-id and --deployment go together"),
+        (["--target", "ftp://x", "--org-id", "00D", "--deployment", "d"], "--target must be an http"),
+        (["--profiles-dir", "nowhere"], "--profiles-dir nowhere is not a directory"),
+        (["--install-base", "missing.csv"], "cannot read install base missing.csv"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "miaw-report").mkdir()
+    (tmp_path / "miaw-report" / "keep.txt").write_text("mine", encoding="utf-8")
+    started: list[object] = []
+    monkeypatch.setattr(run_command, "run_suite", lambda *a: started.append(a) or 0)
+    assert main(["run", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("miaw-harness run: error: ")
+    assert message in err
+    assert not started
+    assert (tmp_path / "miaw-report" / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_out_directory_of_other_things_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text("mine", encoding="utf-8")
+    assert main(["run", "--out", str(tmp_path / "docs")]) == 2
+    assert "not a miaw-harness report" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "docs").iterdir()] == ["notes.md"]
+
+
+def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
+    features = tmp_path / "mine.feature"
+    features.write_text("Feature: x\n", encoding="utf-8")
+    args = _args(
+        "--sdk", "ios-*", "--sdk", "web", "--app", "persist-*", "--seed", "9", "-n", "2", "--features", str(features),
+        "--profiles-dir", str(tmp_path), "--target", "https://org.example", "--org-id", "00D", "--deployment", "Web",
+    )  # fmt: skip
+    command = run_command.pytest_command(args, tmp_path / "results")
+    assert command[:4] == [sys.executable, "-m", "pytest", "--pyargs"]
+    joined = " ".join(command)
+    for part in (
+        "harness.steps.suite -p no:cacheprovider -q",
+        f"--miaw-results {tmp_path / 'results'}",
+        "--seed 9",
+        "--sdk ios-* --sdk web",
+        "--app persist-*",
+        f"--miaw-features {features}",
+        f"--profiles-dir {tmp_path}",
+        "--target https://org.example --org-id 00D --deployment Web",
+        "-n 2",
+    ):
+        assert part in joined
+
+
+def test_the_default_seed_is_fixed_and_serial_adds_no_workers(tmp_path: Path) -> None:
+    command = run_command.pytest_command(_args(), tmp_path)
+    assert f"--seed {run_command.DEFAULT_SEED}" in " ".join(command)
+    assert "-n" not in command

@@ -1,0 +1,88 @@
+"""The report directory is replaced as a whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from report_records import fake_profiles, matrix_records
+
+from harness.errors import UserError
+from harness.report import directory
+from harness.report.directory import FILES, write_report
+from harness.report.results import Results, aggregate, read_results
+
+
+def _results(seed: int = 42) -> Results:
+    return aggregate(matrix_records(), seed, fake_profiles())
+
+
+def test_a_new_directory_gets_every_file(tmp_path: Path) -> None:
+    out = write_report(_results(), tmp_path / "a" / "report")
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert read_results(out / "results.json") == _results()
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["report"]
+
+
+def test_an_old_report_is_replaced_whole(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    write_report(_results(1), out)
+    (out / "stale.txt").write_text("from an older run", encoding="utf-8")
+    write_report(_results(2), out)
+    assert read_results(out / "results.json").seed == 2
+    assert not (out / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_a_failed_render_leaves_the_old_report_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "report"
+    write_report(_results(1), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(directory, "render_junit", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(_results(2), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_a_failed_swap_puts_the_old_report_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "report"
+    write_report(_results(1), out)
+    real_rename = Path.rename
+
+    def rename(self: Path, target: Path) -> Path:
+        if self.name.startswith(".report.new-"):
+            raise OSError("cross-device link")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="cross-device"):
+        write_report(_results(2), out)
+    assert read_results(out / "results.json").seed == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda p: p.write_text("x", encoding="utf-8"), "is a file, not a directory"),
+        (lambda p: (p.mkdir(), (p / "thesis.tex").write_text("x", encoding="utf-8")), "not a miaw-harness report"),
+    ],
+)
+def test_out_that_is_not_ours_is_refused_and_left_alone(tmp_path: Path, prepare: object, message: str) -> None:
+    out = tmp_path / "out"
+    prepare(out)  # type: ignore[operator]
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    with pytest.raises(UserError, match=message):
+        write_report(_results(), out)
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def test_an_empty_directory_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    write_report(_results(), tmp_path / "out")
+    assert (tmp_path / "out" / "index.html").is_file()
