@@ -49,16 +49,19 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     if out is not None:
         written = write_report(results, out, install, args.fail_on)
         readiness = assess(results, install)
-        console.print(readiness.headline)
-        console.print(readiness.blocks_line)
-        console.print(f"report: {written / 'index.html'}")
+        console.print(readiness.headline, soft_wrap=True)
+        console.print(readiness.blocks_line, soft_wrap=True)
+        console.print(f"report: {written / 'index.html'}", soft_wrap=True)
     return 0
 
 
 def print_changes(changes: list[Change], title: str, console: Console) -> None:
     worse = sum(1 for c in changes if c.direction is Direction.WORSE)
     better = sum(1 for c in changes if c.direction is Direction.BETTER)
-    console.print(f"{title}: {better} cells better, {worse} worse, {len(changes) - better - worse} added or removed")
+    console.print(
+        f"{title}: {better} cells better, {worse} worse, {len(changes) - better - worse} added or removed",
+        soft_wrap=True,
+    )
     if not changes:
         return
     table = Table(title=f"What changed ({title})")

@@ -20,6 +20,7 @@ from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
 from harness.report.readiness import InstallRow, assess, read_install_base
 from harness.report.results import Results, Verdict, aggregate, count_collected, count_finished, counts, load_runs
+from harness.sandbox.config import load_config
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
 
@@ -68,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", metavar="URL", help="a real org's MIAW base URL instead of the embedded mock")
     parser.add_argument("--org-id", metavar="ID", help="the org id (with --target)")
     parser.add_argument("--deployment", metavar="NAME", help="the deployment's developer name (with --target)")
+    parser.add_argument("--ca-bundle", metavar="FILE", help="PEM bundle of the CA that signed --target's certificate")
+    parser.add_argument(
+        "--interactive", action="store_true", help="with --target: a person plays the rep, told what to do on the tty"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +93,10 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
         command += ["--profiles-dir", str(directory.resolve())]
     if args.target:
         command += ["--target", args.target, "--org-id", args.org_id, "--deployment", args.deployment]
+        if args.ca_bundle:
+            command += ["--ca-bundle", str(Path(args.ca_bundle).resolve())]
+        if args.interactive:
+            command += ["--interactive"]
     if args.workers > 0:
         command += ["-n", str(args.workers)]
     return command
@@ -109,6 +118,17 @@ def plan(args: argparse.Namespace) -> Plan:
         raise UserError("--target, --org-id and --deployment go together: give all three or none")
     if args.target and not str(args.target).startswith(("https://", "http://")):
         raise UserError(f"--target must be an http(s) URL, got {args.target!r}")
+    if args.target:  # the same one-line checks as `validate` (https off loopback, org id, deployment, CA bundle)
+        load_config(
+            scrt_url=args.target,
+            org_id=args.org_id,
+            deployment=args.deployment,
+            ca_bundle=args.ca_bundle,
+            env={},
+            url_flag="--target",
+        )
+    elif args.ca_bundle or args.interactive:
+        raise UserError("--ca-bundle and --interactive go with --target")
     profiles = select_profiles(load_profiles(args.profiles_dir), args.sdk or ["*"])
     strategies = select_strategies(load_strategies(), args.app or ["*"])
     if not any(compatible(p, s) for p in profiles for s in strategies):
@@ -145,9 +165,9 @@ def execute(args: argparse.Namespace, command: CommandFactory, console: Console 
     out = write_report(results, checked.out, checked.install_base, args.fail_on)
     print_summary(results, console)
     readiness = assess(results, checked.install_base)
-    console.print(readiness.headline)
-    console.print(readiness.blocks_line)
-    console.print(f"report: {out / 'index.html'}   seed {args.seed}")
+    console.print(readiness.headline, soft_wrap=True)
+    console.print(readiness.blocks_line, soft_wrap=True)
+    console.print(f"report: {out / 'index.html'}   seed {args.seed}", soft_wrap=True)
     return exit_code(results, args.fail_on)
 
 
@@ -219,6 +239,7 @@ def print_summary(results: Results, console: Console) -> None:
             f"  {cell.verdict.value}: {cell.scenario_id} [{cell.sdk}, {cell.app}]{variants}: {cell.reason}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     if len(bad) > BLOCKED_SHOWN:
         console.print(f"  ... and {len(bad) - BLOCKED_SHOWN} more in report.md")
