@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profiles-dir", type=Path, action="append", default=[], metavar="DIR", help="extra SDK profile TOML files"
     )
+    parser.add_argument(
+        "--apps-dir", type=Path, action="append", default=[], metavar="DIR", help="extra app strategy TOML files"
+    )
     parser.add_argument("--install-base", type=Path, metavar="CSV", help="platform,sdk_version,active_users rows")
     parser.add_argument("--target", metavar="URL", help="a real org's MIAW base URL instead of the embedded mock")
     parser.add_argument("--org-id", metavar="ID", help="the org id (with --target)")
@@ -91,6 +94,8 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
         command += ["--miaw-features", str(args.features.resolve())]
     for directory in args.profiles_dir:
         command += ["--profiles-dir", str(directory.resolve())]
+    for directory in args.apps_dir:
+        command += ["--apps-dir", str(directory.resolve())]
     if args.target:
         command += ["--target", args.target, "--org-id", args.org_id, "--deployment", args.deployment]
         if args.ca_bundle:
@@ -108,9 +113,10 @@ def plan(args: argparse.Namespace) -> Plan:
         raise UserError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.workers < 0:
         raise UserError(f"-n must be 0 (serial) or a number of workers, got {args.workers}")
-    for directory in args.profiles_dir:
-        if not directory.is_dir():
-            raise UserError(f"--profiles-dir {directory} is not a directory")
+    for option, directories in (("--profiles-dir", args.profiles_dir), ("--apps-dir", args.apps_dir)):
+        for directory in directories:
+            if not directory.is_dir():
+                raise UserError(f"{option} {directory} is not a directory")
     if args.features is not None and not args.features.exists():
         raise UserError(f"--features {args.features} does not exist")
     target = (args.target, args.org_id, args.deployment)
@@ -130,7 +136,7 @@ def plan(args: argparse.Namespace) -> Plan:
     elif args.ca_bundle or args.interactive:
         raise UserError("--ca-bundle and --interactive go with --target")
     profiles = select_profiles(load_profiles(args.profiles_dir), args.sdk or ["*"])
-    strategies = select_strategies(load_strategies(), args.app or ["*"])
+    strategies = select_strategies(load_strategies(args.apps_dir), args.app or ["*"])
     if not any(compatible(p, s) for p in profiles for s in strategies):
         raise UserError(
             "no selected app strategy runs on the selected SDK profiles' platforms "

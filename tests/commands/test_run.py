@@ -145,6 +145,8 @@ def test_nothing_collected_is_a_user_error(tmp_path: Path) -> None:
         (["--target", "https://example.invalid"], "--target, --org-id and --deployment go together"),
         (["--target", "ftp://x", "--org-id", "00D", "--deployment", "d"], "--target must be an http"),
         (["--profiles-dir", "nowhere"], "--profiles-dir nowhere is not a directory"),
+        (["--apps-dir", "nowhere"], "--apps-dir nowhere is not a directory"),
+        (["--ca-bundle", "ca.pem"], "--ca-bundle and --interactive go with --target"),
         (["--install-base", "missing.csv"], "cannot read install base missing.csv"),
     ],
 )
@@ -178,7 +180,8 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
     features.write_text("Feature: x\n", encoding="utf-8")
     args = _args(
         "--sdk", "ios-*", "--sdk", "web", "--app", "persist-*", "--seed", "9", "-n", "2", "--features", str(features),
-        "--profiles-dir", str(tmp_path), "--target", "https://org.example", "--org-id", "00D", "--deployment", "Web",
+        "--profiles-dir", str(tmp_path), "--apps-dir", str(tmp_path), "--ca-bundle", str(features), "--interactive",
+        "--target", "https://org.example", "--org-id", "00D", "--deployment", "Web",
     )  # fmt: skip
     command = run_command.pytest_command(args, tmp_path / "results")
     assert command[:4] == [sys.executable, "-m", "pytest", "--pyargs"]
@@ -191,6 +194,8 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
         "--app persist-*",
         f"--miaw-features {features}",
         f"--profiles-dir {tmp_path}",
+        f"--apps-dir {tmp_path}",
+        f"--ca-bundle {features} --interactive",
         "--target https://org.example --org-id 00D --deployment Web",
         "-n 2",
     ):
