@@ -15,9 +15,10 @@ import pytest
 import respx
 
 from harness.sdk.app import SimulatedApp
+from harness.sdk.profiles import SdkProfile
 from harness.server import RunningServer
 
-from .sdk_helpers import Rig, in_process, over_loopback
+from .sdk_helpers import PROFILES, Rig, in_process, over_loopback
 
 pytestmark = pytest.mark.anyio
 
@@ -168,3 +169,21 @@ def test_every_bundled_strategy_and_closed_aware_release_is_covered() -> None:
         "web-storage",
     }
     assert {"android-1.9", "android-1.10", "ios-1.10", "web"} <= {r.sdk for r in EXPECTED}
+
+
+MOBILE = [p for p in PROFILES.values() if p.platform != "web"]
+
+
+@pytest.mark.parametrize("sdk", MOBILE, ids=lambda p: p.name)
+async def test_persisting_the_id_forever_blocks_every_mobile_release(sdk: SdkProfile) -> None:
+    # §4.4: B10 and B5 are N in every release, so an app that never drops the id keeps the closed one
+    row = Row(sdk.name, "persist-forever", "hidden" if sdk.flag("readonly_closed_view") else "enabled", "blocked", "")
+    async with in_process(row.settings) as rig:
+        assert await run_row(rig, row) == (row.composer, row.outcome)
+
+
+@pytest.mark.parametrize("sdk", MOBILE, ids=lambda p: p.name)
+async def test_a_new_id_per_launch_recovers_on_relaunch_in_every_mobile_release(sdk: SdkProfile) -> None:
+    row = Row(sdk.name, "new-per-launch", "hidden" if sdk.flag("readonly_closed_view") else "enabled", "relaunch", "")
+    async with in_process(row.settings) as rig:
+        assert await run_row(rig, row) == (row.composer, row.outcome)
