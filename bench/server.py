@@ -1,6 +1,7 @@
 """Benchmark of the mock runtime over loopback: send-message req/s vs a bare Starlette endpoint, SSE delivery latency.
 
 Usage: python bench/server.py [--rounds 3] [--seconds 3] [--connections 32] [--streams 1000] [--sse-seconds 3]
+                              [--only send|sse]
 
 Each server runs in its own process (one uvicorn worker, uvloop + httptools); the load generator is a raw asyncio
 HTTP/1.1 client with keep-alive connections, so that the client costs as little CPU as possible. Figures are medians
@@ -304,6 +305,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--sse-seconds", type=float, default=3.0, help="length of one SSE round")
+    parser.add_argument("--only", choices=["send", "sse"], help="run one of the two measurements")
     parser.add_argument("--serve-child", choices=["mock", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_child:
@@ -316,8 +318,10 @@ def main() -> None:
 
 
 async def _both(args: argparse.Namespace) -> None:
-    await send_message_rounds(args)
-    await sse_rounds(args)
+    if args.only != "sse":
+        await send_message_rounds(args)
+    if args.only != "send":
+        await sse_rounds(args)
 
 
 if __name__ == "__main__":
