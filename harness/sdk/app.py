@@ -53,7 +53,7 @@ class EventWatermark(Protocol):
     async def last_event_id(self, subject: str) -> int: ...
 
 
-class SettleTimeout(AssertionError):
+class SettleTimeout(TimeoutError):
     """The app did not catch up with the runtime's events within the bound."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.sdk.app import SettleTimeout
 from harness.sdk.entries import UNKNOWN
 from harness.sdk.storage import DeviceStorage
 from harness.timeline import Kind
@@ -286,3 +287,20 @@ async def test_every_user_action_and_screen_change_is_in_the_timeline() -> None:
         screens = [s.summary for s in rig.timeline.of(Kind.UI)]
         assert any("banner 'This conversation has ended'" in s and "new-conversation button" in s for s in screens)
         assert all(s.actor == "user" for s in rig.timeline.of(Kind.ACTION))
+
+
+class _AheadWatermark:
+    """A runtime that claims events the stream will never deliver."""
+
+    async def last_event_id(self, subject: str) -> int:
+        return 10**9
+
+
+async def test_settle_is_bounded() -> None:
+    async with in_process() as rig:
+        sim = rig.app("android-1.10", "persist-forever")
+        await sim.launch()
+        sim.control = _AheadWatermark()
+        sim.settle_timeout_s = 0.05
+        with pytest.raises(SettleTimeout, match=r"did not catch up within 0\.05s"):
+            await sim.settle()
