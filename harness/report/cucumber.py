@@ -80,4 +80,5 @@ def _result(status: str, error: Any) -> dict[str, Any]:
 
 
 def render_cucumber(results: Results, fail_on: str = "blocked") -> str:
-    return json.dumps(to_cucumber(results, fail_on), indent=1, ensure_ascii=False) + "\n"
+    # one feature per line: compact enough for large matrices, still diffable feature by feature
+    return "[\n" + ",\n".join(json.dumps(f, ensure_ascii=False) for f in to_cucumber(results, fail_on)) + "\n]\n"
