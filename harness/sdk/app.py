@@ -120,6 +120,7 @@ class SimulatedApp:
         self._participants: set[str] = set()
         self._had_participants = False
         self._last_ui = ""
+        self._started_once = False
 
     @property
     def subject(self) -> str | None:
@@ -128,6 +129,7 @@ class SimulatedApp:
     # -- lifecycle ----------------------------------------------------------------------------------------------
     async def launch(self) -> None:
         self._act("launch the app")
+        self._started_once = True
         await self._start()
 
     async def relaunch(self) -> None:
@@ -165,6 +167,8 @@ class SimulatedApp:
         self._act("device goes online")
         self.online = True
         self.core.online = True
+        if self._started_once and not self.launched:
+            await self._start()  # launched while offline: start now
         await self._ensure_stream()
 
     async def aclose(self) -> None:
@@ -178,7 +182,13 @@ class SimulatedApp:
             self.core.resume(self.storage.access_token, self.storage.subject)
             self.stream.last_event_id = self.storage.last_event_id or "0"
         else:
-            await self.core.new_token()
+            try:
+                await self.core.new_token()
+            except ApiError as exc:
+                self.launched = False  # nothing to show yet; going online starts again
+                self.timeline.add(Kind.NOTE, "app", f"cannot start: no access token ({exc.status} {exc.message})")
+                self._ui_changed()
+                return
             self.stream.last_event_id = self.core.initial_event_id
         self._persist()
         if self.strategy.id_policy is IdPolicy.NEW_PER_LAUNCH:
@@ -188,7 +198,10 @@ class SimulatedApp:
 
     async def _ensure_stream(self) -> None:
         if self.launched and self.foreground and self.online and not self.stream.running:
-            await self.stream.started(self.settle_timeout_s)
+            try:
+                await self.stream.started(self.settle_timeout_s)
+            except TimeoutError:
+                self.timeline.add(Kind.NOTE, "app", "stream not open yet; carrying on while it connects")
 
     def _persist(self) -> None:
         self.storage.access_token = self.core.token

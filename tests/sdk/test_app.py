@@ -304,3 +304,17 @@ async def test_settle_is_bounded() -> None:
         sim.settle_timeout_s = 0.05
         with pytest.raises(SettleTimeout, match=r"did not catch up within 0\.05s"):
             await sim.settle()
+
+
+async def test_launch_while_offline_starts_once_online() -> None:
+    async with in_process() as rig:
+        sim = rig.app("android-1.10", "persist-forever")
+        await sim.go_offline()
+        await sim.launch()
+        assert sim.subject is None and not sim.ui.chat_open
+        assert (await sim.send("nobody home")).state == "failed"
+        await sim.go_online()
+        assert sim.ui.can_type and sim.subject is not None
+        view = await sim.send("now online")
+        await sim.settle()
+        assert view.state == "sent"
