@@ -16,9 +16,10 @@ from faker import Faker
 
 from harness.cells import Cell
 from harness.control import ControlClient
-from harness.journey import Journey
+from harness.journey import Journey, Oracle
 from harness.judge import SEVERITY, NeedsRep, Observations, VerdictResult, judge
 from harness.oracle import ControlOracle
+from harness.sandbox.kit import SandboxKit, target_verify
 from harness.sdk.app import DeviceStorage, SimulatedApp
 from harness.sdk.profiles import SdkProfile, load_profiles
 from harness.sdk.strategies import AppStrategy, load_strategies
@@ -38,6 +39,7 @@ class Target:
     org_id: str | None = None
     deployment: str | None = None
     ca_bundle: str | None = None
+    interactive: bool = False  # without a control API: a person plays the rep (harness.sandbox)
 
 
 def _probe_pair() -> tuple[SdkProfile, AppStrategy]:
@@ -62,6 +64,7 @@ class Rig:
     app: SimulatedApp
     journey: Journey
     _extra: list[SimulatedApp] = field(default_factory=list)
+    sandbox: SandboxKit | None = None  # set against a target without control API
 
     @classmethod
     async def start(cls, cell: Cell, seed: int, timeline: Timeline, obs: Observations, target: Target) -> Rig:
@@ -79,14 +82,20 @@ class Rig:
             )
             org_id, deployment = config.org_id, config.default_deployment
         else:
-            verify: Any = target.ca_bundle or True
+            verify: Any = target_verify(target.ca_bundle)
             app_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
             control_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
             org_id, deployment = str(target.org_id), str(target.deployment)
         control = ControlClient(control_http) if control_http is not None else None
+        kit: SandboxKit | None = None
         if control is not None and target.base_url is not None and not await _has_control(control):
             await control_http.aclose() if control_http is not None else None
             control, control_http = None, None
+            await app_http.aclose()
+            kit = SandboxKit.open(
+                target.base_url, org_id, deployment, target.ca_bundle, timeline=timeline, interactive=target.interactive
+            )
+            app_http, seed_app = kit.http, kit.app_seed(seed)
         profile, strategy = cell.profile, cell.strategy
         if profile is None or strategy is None:
             profile, strategy = _probe_pair()
@@ -98,13 +107,17 @@ class Rig:
             deployment=deployment,
             storage=DeviceStorage(),
             timeline=timeline,
-            rng=random.Random(seed),
+            rng=random.Random(seed_app if kit is not None else seed),
             control=control,
         )
-        oracle = ControlOracle(control) if control is not None else None
+        oracle: Oracle | None = ControlOracle(control) if control is not None else None
+        if kit is not None:
+            oracle = kit.attach(lambda: (app.core.subject, app.core.token))
         journey = Journey(app=app, oracle=oracle, timeline=timeline, text=lambda: faker.sentence(nb_words=6))  # type: ignore[arg-type]
         journey.obs = obs
         rig = cls(cell, seed, timeline, obs, faker, app_http, control_http, control, org_id, deployment, app, journey)
+        if kit is not None:
+            rig.control, rig.sandbox = kit.control, kit
         if control is not None and cell.variant.settings:
             await rig.configure(**dict(cell.variant.settings))
         return rig
@@ -132,6 +145,8 @@ class Rig:
     async def aclose(self) -> None:
         for app in (self.app, *self._extra):
             await app.aclose()
+        if self.sandbox is not None:
+            await self.sandbox.aclose()  # closes what the run opened on the real org, then its client
         await self.app_http.aclose()
         if self.control_http is not None:
             await self.control_http.aclose()

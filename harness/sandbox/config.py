@@ -24,6 +24,7 @@ __all__ = [
     "ENV_SCRT_URL",
     "SandboxConfig",
     "is_loopback_host",
+    "jwt_claims",
     "load_config",
     "ssl_context",
 ]
@@ -98,26 +99,26 @@ def _pick(flag: str | None, env: Mapping[str, str], key: str) -> str | None:
     return value or None
 
 
-def _check_url(raw: str | None) -> str:
+def _check_url(raw: str | None, flag: str = "--scrt-url") -> str:
     if raw is None:
         raise UserError(
-            f"no SCRT URL: pass --scrt-url https://<MyDomain>.my.salesforce-scrt.com or set {ENV_SCRT_URL} "
+            f"no SCRT URL: pass {flag} https://<MyDomain>.my.salesforce-scrt.com or set {ENV_SCRT_URL} "
             "(the Salesforce Messaging URL in the deployment's Code Snippet panel)"
         )
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"--scrt-url {raw!r} is not an http(s) URL with a host, e.g. https://x.my.salesforce-scrt.com")
+        raise UserError(f"{flag} {raw!r} is not an http(s) URL with a host, e.g. https://x.my.salesforce-scrt.com")
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise UserError(f"--scrt-url {raw!r} must be a bare base URL (no user, query or fragment)")
+        raise UserError(f"{flag} {raw!r} must be a bare base URL (no user, query or fragment)")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise UserError(
-            f"--scrt-url {raw!r} uses http for the non-loopback host {parts.hostname}: a real org is reached over "
+            f"{flag} {raw!r} uses http for the non-loopback host {parts.hostname}: a real org is reached over "
             "https only; use https://"
         )
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
-        raise UserError(f"--scrt-url {raw!r}: {exc}") from exc
+        raise UserError(f"{flag} {raw!r}: {exc}") from exc
     return raw.rstrip("/")
 
 
@@ -199,6 +200,7 @@ def load_config(
     ca_bundle: str | None = None,
     env: Mapping[str, str] | None = None,
     now_s: Callable[[], float] | None = None,
+    url_flag: str = "--scrt-url",
 ) -> SandboxConfig:
     """Flags win over the environment; every problem is one `UserError` line saying what to fix.
 
@@ -209,7 +211,7 @@ def load_config(
         import time
 
         now_s = time.time
-    url = _check_url(_pick(scrt_url, env, ENV_SCRT_URL))
+    url = _check_url(_pick(scrt_url, env, ENV_SCRT_URL), url_flag)
     org = _check_org(_pick(org_id, env, ENV_ORG_ID))
     name = _check_deployment(_pick(deployment, env, ENV_DEPLOYMENT))
     bundle = _check_ca_bundle(ca_bundle)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Protocol, TextIO
 
-from harness.control import ControlClient
 from harness.journey import ConversationTruth
 from harness.judge import NeedsRep
 from harness.sandbox.waiter import Waiter
 
-__all__ = ["Console", "InteractiveControl", "InteractiveRep", "TerminalConsole"]
+__all__ = ["Console", "InteractiveRep", "TerminalConsole"]
 
 
 class Console(Protocol):
@@ -91,48 +90,14 @@ class InteractiveRep:
         self._ask(what)
         await self._wait(conversation_id, lambda t: t.session == "Ended" or not t.open, what)
 
+    async def change_setup(self, instruction: str, holds: Callable[[], Awaitable[bool]]) -> None:
+        """Ask for a change in Setup (then Publish), and wait until `holds()` says it is in effect."""
+        self._ask(instruction)
+        if not await self.waiter.until(holds):
+            raise NeedsRep(f"nobody did this within {self.waiter.timeout_s:.0f}s: {instruction}")
+        self.console.show(f"[miaw-harness] done: {instruction}")
+
     async def inactivate(self, conversation_id: str) -> None:
         what = f"mark the customer inactive on conversation {conversation_id} (Customer Inactive)"
         self._ask(what)
         await self._wait(conversation_id, lambda t: t.session == "Inactive" or not t.open, what)
-
-
-class InteractiveControl(ControlClient):
-    """The control-client face of a person: the rep's actions work, everything else needs the mock's control API.
-
-    Steps ask `Rig.need_control(...)` for a control client; against a real org in `--interactive` mode they get
-    this one, so "the rep ends the session" becomes an instruction in the console. The clock, faults, settings
-    and truth queries are not a person's job and raise NeedsRep.
-    """
-
-    def __init__(self, rep: InteractiveRep) -> None:
-        self.rep = rep
-
-    async def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        raise NeedsRep(f"a real org has no control API for {method} {path} (only the rep's actions are interactive)")
-
-    async def _state(self, conversation_id: str) -> dict[str, Any]:
-        truth = await self.rep.truth.conversation(conversation_id)
-        if truth is None:
-            return {"conversationId": conversation_id}
-        return {"conversationId": conversation_id, "state": truth.state, "session": truth.session}
-
-    async def add_participant(
-        self, conversation_id: str, role: str = "Agent", display_name: str | None = None
-    ) -> dict[str, Any]:
-        await self.rep.accept(conversation_id)
-        return await self._state(conversation_id)
-
-    async def send_message(self, conversation_id: str, role: str = "Agent", text: str = "") -> dict[str, Any]:
-        await self.rep.say(conversation_id, text)
-        return await self._state(conversation_id)
-
-    async def end_session(self, conversation_id: str, by: str = "Agent") -> dict[str, Any]:
-        if by not in ("Agent", "Supervisor"):
-            raise NeedsRep(f"a person cannot act as {by} in the console; only a rep or supervisor can end a session")
-        await self.rep.end_session(conversation_id)
-        return await self._state(conversation_id)
-
-    async def inactivate(self, conversation_id: str) -> dict[str, Any]:
-        await self.rep.inactivate(conversation_id)
-        return await self._state(conversation_id)

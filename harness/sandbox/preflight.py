@@ -15,14 +15,16 @@ from typing import Any
 import httpx
 
 from harness.errors import UserError
-from harness.sandbox.cleanup import CleanupReport
+from harness.sandbox.budget import CLEANUP_RESERVE, Budget, BudgetExceeded, guarded_client
+from harness.sandbox.cleanup import Cleanup, CleanupReport
 from harness.sandbox.config import SandboxConfig
 from harness.sandbox.probe import ProbeResult, SbcState, probe_session_based_chat
+from harness.sandbox.redact import Redactor
 from harness.sandbox.waiter import Waiter
 from harness.sdk.core import API, ApiError, CoreClient
 from harness.timeline import Timeline
 
-__all__ = ["EXPECTATIONS", "Check", "Validation", "preflight"]
+__all__ = ["EXPECTATIONS", "Check", "Validation", "new_core", "preflight", "probe_rng", "run_validation"]
 
 EXPECTATIONS = ("any", "on", "off")
 CONFIG_PATH = "/embeddedservice/v1/embedded-service-config"
@@ -302,3 +304,35 @@ def new_core(config: SandboxConfig, http: httpx.AsyncClient, rng: random.Random)
     return CoreClient(
         http=http, org_id=config.org_id, deployment=config.deployment, timeline=Timeline(), rng=rng, platform="web"
     )
+
+
+async def run_validation(
+    config: SandboxConfig,
+    budget: Budget,
+    expect: str = "any",
+    seed: int | None = None,
+    redactor: Redactor | None = None,
+    waiter: Waiter | None = None,
+) -> Validation:
+    """The whole `validate`: a guarded client, the preflight, then (always, also on Ctrl-C) closing what it opened.
+
+    `redactor`, when given, learns the access token the run was issued, so callers can scrub anything they print.
+    """
+    http = guarded_client(config, budget)
+    core = new_core(config, http, probe_rng(seed))
+    cleanup = Cleanup(http, config.deployment, tokens=lambda: [core.token] if core.token else [])
+    validation: Validation | None = None
+    try:
+        validation = await preflight(config, http, core=core, expect=expect, seed=seed, waiter=waiter)
+    except BudgetExceeded as exc:
+        raise UserError(f"{exc}; raise --max-requests if the org can take it") from None
+    finally:
+        if redactor is not None:
+            redactor.add(core.token)
+        budget.extend(CLEANUP_RESERVE)
+        report = await cleanup.close_all()
+        if validation is not None:
+            validation.cleanup = report
+            validation.requests = budget.used
+        await http.aclose()
+    return validation

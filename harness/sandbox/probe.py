@@ -18,10 +18,19 @@ import httpx
 from harness.sandbox.public_oracle import list_conversations, list_entries, truth_from_public
 from harness.sandbox.waiter import Waiter
 from harness.sdk.core import API, ApiError, CoreClient
+from harness.timeline import Timeline
 from harness.wire.events import EntryType
 from harness.wire.ids import new_uuid
 
-__all__ = ["DEFAULT_WAIT_S", "PROBE_TEXT", "ProbeResult", "SbcState", "placeholder_prechat", "probe_session_based_chat"]
+__all__ = [
+    "DEFAULT_WAIT_S",
+    "PROBE_TEXT",
+    "ProbeResult",
+    "SbcState",
+    "placeholder_prechat",
+    "probe_channel",
+    "probe_session_based_chat",
+]
 
 DEFAULT_WAIT_S = 10.0  # how long the runtime gets to show the close after the session end
 PROBE_TEXT = "miaw-harness validation probe: this conversation checks Session-Based Chat, please ignore"
@@ -158,6 +167,27 @@ async def probe_session_based_chat(
         result.send_after_status = exc.status
     result.state = _decide(result)
     return result
+
+
+async def probe_channel(
+    http: httpx.AsyncClient, org_id: str, deployment: str, *, rng: random.Random, waiter: Waiter | None = None
+) -> tuple[ProbeResult, str | None]:
+    """Mint a throwaway anonymous end user and probe with it; returns the result and that user's token (for cleanup)."""
+    core = CoreClient(http=http, org_id=org_id, deployment=deployment, timeline=Timeline(), rng=rng, platform="web")
+    body = {"orgId": org_id, "esDeveloperName": deployment, "capabilitiesVersion": "1", "platform": "Web"}
+    try:
+        response = await core.request(
+            "POST", f"{API}/authorization/unauthenticated/access-token", body=body, auth=False
+        )
+    except ApiError as exc:
+        return ProbeResult(SbcState.UNKNOWN, notes=[f"no token for the probe: {exc.status} {exc.message}"]), None
+    data = response.json()
+    context = data.get("context") or {}
+    subject = (context.get("endUser") or {}).get("subject")
+    core.resume(str(data.get("accessToken") or ""), str(subject) if subject else None)
+    es_config = (context.get("configuration") or {}).get("embeddedServiceConfig") or {}
+    result = await probe_session_based_chat(core, http, es_config, rng=rng, waiter=waiter)
+    return result, core.token
 
 
 def _decide(result: ProbeResult) -> SbcState:

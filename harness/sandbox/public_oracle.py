@@ -21,6 +21,7 @@ from harness.wire.events import EntryType, Role
 
 __all__ = [
     "ENTRY_FILTER",
+    "Credentials",
     "PublicApiError",
     "PublicOracle",
     "RepPlayer",
@@ -161,13 +162,16 @@ async def read_truth(http: httpx.AsyncClient, token: str, conversation_id: str) 
     return None
 
 
+Credentials = Callable[[], tuple[str | None, str | None]]
+
+
 class PublicOracle:
     """`harness.journey.Oracle` over the public API; `credentials()` yields the app's current (subject, token)."""
 
     def __init__(
         self,
         http: httpx.AsyncClient,
-        credentials: Callable[[], tuple[str | None, str | None]],
+        credentials: Credentials,
         rep: RepPlayer | None = None,
     ) -> None:
         self.http = http
@@ -175,21 +179,22 @@ class PublicOracle:
         self.rep = rep
         self._tokens: dict[str, str] = {}
 
-    def _known(self) -> dict[str, str]:
+    def known(self) -> dict[str, str]:
+        """Every (subject -> token) the app has used so far, the current one included."""
         subject, token = self.credentials()
         if subject and token:
             self._tokens[subject] = token
         return self._tokens
 
     async def conversation(self, conversation_id: str) -> ConversationTruth | None:
-        for token in self._known().values():
+        for token in self.known().values():
             truth = await read_truth(self.http, token, conversation_id)
             if truth is not None:
                 return truth
         return None
 
     async def conversations_of(self, subject: str) -> list[ConversationTruth]:
-        token = self._known().get(subject)
+        token = self.known().get(subject)
         if token is None:
             return []
         found = await list_conversations(self.http, token)

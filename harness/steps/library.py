@@ -57,6 +57,7 @@ def world(request: pytest.FixtureRequest, miaw_portal: Any) -> Iterator[World]:
         org_id=config.getoption("org_id"),
         deployment=config.getoption("deployment"),
         ca_bundle=config.getoption("ca_bundle"),
+        interactive=bool(config.getoption("interactive")),
     )
     w = World(miaw_portal, state, target)
     try:

@@ -11,6 +11,7 @@ from pytest_bdd import scenarios
 from harness.steps.library import *  # noqa: F403
 from harness.steps.options import feature_paths
 from harness.steps.org_library import *  # noqa: F403
+from harness.steps.sandbox_library import *  # noqa: F403
 
 MIAW_SUITE = True
 

@@ -1,4 +1,4 @@
-"""Interactive mode: the harness tells a person what to do, then checks the public API until it happened."""
+"""Interactive mode and the real-org control face: a person is told what to do, the public API proves it happened."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 
 from harness.judge import NeedsRep
 from harness.lifecycle import EndCause
-from harness.sandbox.interactive import InteractiveControl, InteractiveRep
+from harness.sandbox.control import SandboxControl
+from harness.sandbox.interactive import InteractiveRep
+from harness.sandbox.probe import ProbeResult, SbcState
 from harness.sandbox.public_oracle import PublicOracle
 from harness.sandbox.waiter import Waiter
 from harness.server.state import Runtime
@@ -58,13 +60,17 @@ def _inactive(runtime: Runtime, line: str) -> None:
     runtime.inactivate(runtime.conversations[_cid_in(line)])
 
 
-async def _setup(env: InProcess, person: Person, timeout: float = 30.0) -> tuple[InteractiveControl, str]:
+async def _no_probe() -> ProbeResult:
+    return ProbeResult(SbcState.UNKNOWN)
+
+
+async def _setup(env: InProcess, person: Person, timeout: float = 30.0) -> tuple[SandboxControl, str]:
     subject, token = await _user(env, "New_Channel")
     cid = await _open(env, token, "New_Channel")
     oracle = PublicOracle(env.http, lambda: (subject, token))
     rep = InteractiveRep(oracle, person, Waiter(timeout_s=timeout, poll_s=1.0, pause=person.pause, clock=lambda: 0.0))
     oracle.rep = rep
-    return InteractiveControl(rep), cid
+    return SandboxControl("New_Channel", oracle, _no_probe, rep), cid
 
 
 async def test_the_person_is_told_to_end_the_session_and_the_harness_sees_it(in_process: InProcess) -> None:
@@ -98,6 +104,7 @@ async def test_nobody_acting_in_time_means_needs_a_rep(in_process: InProcess) ->
     async def pause(seconds: float) -> None:
         clock[0] += seconds
 
+    assert control.rep is not None
     control.rep.waiter = Waiter(timeout_s=5.0, poll_s=1.0, pause=pause, clock=lambda: clock[0])
     with pytest.raises(NeedsRep, match="nobody did this within 5s: end the session"):
         await control.end_session(cid)
@@ -109,7 +116,10 @@ async def test_nobody_acting_in_time_means_needs_a_rep(in_process: InProcess) ->
     [
         (lambda c: c.advance_clock(60), "POST /clock/advance"),
         (lambda c: c.drop_streams(), "POST /faults"),
-        (lambda c: c.configure("X", {"session_based_chat": True}), "PUT /deployments/X"),
+        (lambda c: c.configure("X", {"session_based_chat": True}), "deployment X is changed in Setup"),
+        (lambda c: c.put_deployment("New_Channel", {"opt_out_keywords": ["STOP"]}), "sets opt_out_keywords"),
+        (lambda c: c.info(), "GET /info"),
+        (lambda c: c.add_participant("c", "Chatbot"), "cannot join as Chatbot"),
         (lambda c: c.end_session("c", "Chatbot"), "cannot act as Chatbot"),
     ],
 )
