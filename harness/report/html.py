@@ -63,6 +63,9 @@ def render_html(results: Results, readiness: Readiness) -> str:
     groups = [
         (platform, [p for p in results.sdk_profiles() if p.platform == platform]) for platform in results.platforms()
     ]
+    rows = {p.name for p in results.sdk_profiles()}
+    used = {(c.app, c.scenario_id) for c in results.cells if c.sdk in rows}
+    columns = {app: [s for s in results.scenarios if (app, s.id) in used] for app in results.matrix_apps()}
     template = _ENV.get_template("index.html.j2")
     return template.render(
         results=results,
@@ -76,5 +79,6 @@ def render_html(results: Results, readiness: Readiness) -> str:
         evidence_counts=_evidence_counts,
         steps=version_steps(results),
         apps=results.matrix_apps(),
+        columns=columns,
         org_cells=results.org_cells(),
     )

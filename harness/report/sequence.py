@@ -90,24 +90,25 @@ def render_svg(evidence: Sequence[Mapping[str, Any]], title: str = "") -> str:
         label = escape(_label(step))
         ends = _ends(step)
         attrs = f'class="step {escape(kind)}" data-seq="{escape(str(step.get("seq", row + 1)))}"'
+        hover = f"<title>{escape(str(step.get('summary', '')))}</title>"
         if ends is None:
             out.append(
-                f'<g {attrs}><rect x="8" y="{y - 11}" width="{width - 16}" height="20" rx="4" fill="#fff6cc" '
+                f'<g {attrs}>{hover}<rect x="8" y="{y - 11}" width="{width - 16}" height="20" rx="4" fill="#fff6cc" '
                 f'stroke="{colour}"/><text x="{width // 2}" y="{y + 4}" text-anchor="middle">{label}</text></g>'
             )
             continue
         start, end = _lane_x(ends[0]), _lane_x(ends[1])
         if start == end:
             out.append(
-                f'<g {attrs}><rect x="{start - 6}" y="{y - 10}" width="12" height="20" fill="{colour}" '
+                f'<g {attrs}>{hover}<rect x="{start - 6}" y="{y - 10}" width="12" height="20" fill="{colour}" '
                 f'opacity="0.8"/><text x="{start + 12}" y="{y + 4}" fill="{colour}">{label}</text></g>'
             )
             continue
         mid = (start + end) // 2
         out.append(
-            f'<g {attrs}><line x1="{start}" y1="{y + 6}" x2="{end}" y2="{y + 6}" stroke="{colour}" stroke-width="1.5" '
-            f'marker-end="url(#arrow)"/><text x="{mid}" y="{y + 1}" text-anchor="middle" fill="{colour}">{label}'
-            f"</text></g>"
+            f'<g {attrs}>{hover}<line x1="{start}" y1="{y + 6}" x2="{end}" y2="{y + 6}" stroke="{colour}" '
+            f'stroke-width="1.5" marker-end="url(#arrow)"/>'
+            f'<text x="{mid}" y="{y + 1}" text-anchor="middle" fill="{colour}">{label}</text></g>'
         )
     out.append("</svg>")
     return "".join(out)

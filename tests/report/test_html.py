@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from report_browser import Browser
-from report_records import fake_profiles, matrix_records
+from report_records import fake_profiles, make_run, matrix_records
 
 from harness.report.directory import write_report
-from harness.report.readiness import InstallRow
+from harness.report.html import render_html
+from harness.report.readiness import InstallRow, assess
 from harness.report.results import Results, aggregate
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -81,3 +82,17 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
         assert browser.evaluate(visible) == ["persist-until-closed-event"]
     assert (ARTIFACTS / "report-matrix.png").stat().st_size > 10_000
     assert (ARTIFACTS / "report-drilldown.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_org_level_checks_are_listed_apart_from_the_sdk_matrix() -> None:
+    org = make_run("setup/after-publishing", sdk="org-settings", app="-", variant="default")
+    org["sdk"] = {"name": "org-settings", "platform": "org", "version": "-"}
+    results = aggregate([make_run(), org], 1)
+    text = render_html(results, assess(results))
+    assert results.matrix_apps() == ["persist-forever"]
+    assert text.count('role="tab"') == 1
+    assert text.count('<th class="scenario"') == 1
+    assert 'id="org-checks"' in text
+    assert text.count('data-profile="') == 1
+    readiness = assess(results)
+    assert [m.platform for m in readiness.minimums] == ["android"]
