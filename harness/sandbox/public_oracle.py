@@ -58,6 +58,8 @@ class PublicApiError(Exception):
 class RepPlayer(Protocol):
     """Someone who can act as the rep (a person at the console, in `--interactive` mode)."""
 
+    async def accept(self, conversation_id: str) -> None: ...
+
     async def say(self, conversation_id: str, text: str) -> None: ...
 
 
@@ -198,7 +200,23 @@ class PublicOracle:
         if token is None:
             return []
         found = await list_conversations(self.http, token)
-        return [truth_from_public(c, await list_entries(self.http, token, c.conversation_id)) for c in found]
+        truths = [truth_from_public(c, await list_entries(self.http, token, c.conversation_id)) for c in found]
+        if self.rep is None:
+            return truths
+        return [await self._accepted(t) for t in truths]
+
+    async def _accepted(self, truth: ConversationTruth) -> ConversationTruth:
+        """With a person playing the rep, a conversation waiting in a queue is accepted before anyone reads it."""
+        if (
+            not truth.open
+            or truth.rep_present
+            or not truth.message_ids
+            or truth.session not in (None, "New", "Waiting")
+        ):
+            return truth
+        assert self.rep is not None
+        await self.rep.accept(truth.conversation_id)
+        return await self.conversation(truth.conversation_id) or truth
 
     async def rep_says(self, conversation_id: str, text: str) -> None:
         if self.rep is None:

@@ -129,3 +129,22 @@ async def test_what_a_person_cannot_do_needs_a_rep(
     control, _ = await _setup(in_process, Person(in_process.runtime, None))
     with pytest.raises(NeedsRep, match=fragment.replace("(", r"\(")):
         await call(control)  # type: ignore[misc]
+
+
+def _accept(runtime: Runtime, line: str) -> None:
+    runtime.join(runtime.conversations[_cid_in(line)], Role.AGENT, "Sandbox Rep")
+
+
+async def test_a_chat_waiting_in_the_queue_is_accepted_by_the_person(in_process: InProcess) -> None:
+    in_process.runtime.save_settings("Existing_Channel", {"auto_accept": None})
+    in_process.runtime.publish("Existing_Channel")
+    subject, token = await _user(in_process, "Existing_Channel")
+    cid = await _open(in_process, token, "Existing_Channel")
+    person = Person(in_process.runtime, _accept)
+    oracle = PublicOracle(in_process.http, lambda: (subject, token))
+    oracle.rep = InteractiveRep(oracle, person, Waiter(timeout_s=30, poll_s=1, pause=person.pause, clock=lambda: 0.0))
+    [truth] = await oracle.conversations_of(subject)
+    assert truth.rep_present and truth.participants == frozenset({"Agent"})
+    assert f"accept the chat on conversation {cid}" in person.lines[0]
+    assert [t.rep_present for t in await oracle.conversations_of(subject)] == [True]
+    assert len([line for line in person.lines if "ACTION NEEDED" in line]) == 1
