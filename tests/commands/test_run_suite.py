@@ -46,3 +46,8 @@ def test_serial_and_two_workers_give_the_same_verdicts(runs: tuple[Path, Path, l
     one, two = read_results(serial / "results.json"), read_results(parallel / "results.json")
     assert [(c.key, c.verdict, c.reason) for c in one.cells] == [(c.key, c.verdict, c.reason) for c in two.cells]
     assert (serial / "report.md").read_bytes() == (parallel / "report.md").read_bytes()
+    for directory in (serial, parallel):  # built from the records, so whole under xdist too
+        junit = ET.parse(directory / "junit.xml").getroot()
+        assert int(junit.get("tests", "0")) == len(one.cells)
+        cucumber = json.loads((directory / "cucumber.json").read_text(encoding="utf-8"))
+        assert sum(len(f["elements"]) for f in cucumber) == sum(len(c.runs) for c in one.cells)
