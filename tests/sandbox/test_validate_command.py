@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
+import httpx
 import pytest
 
 from harness.cli import main
+from harness.sandbox.config import load_config
+from harness.sandbox.preflight import preflight
+from harness.sandbox.probe import SbcState
+from harness.sandbox.waiter import Waiter
 
 from .conftest import Sandbox, customer_jwt
 
@@ -134,3 +140,34 @@ def test_the_environment_configures_the_target(
     monkeypatch.setenv("MIAW_DEPLOYMENT", "New_Channel")
     code, out, _ = _validate(capsys, "--ca-bundle", sandbox.ca_bundle, *FAST)
     assert code == 0 and "deployment New_Channel" in out
+
+
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
+
+
+@pytest.mark.anyio
+async def test_the_issued_access_token_never_reaches_the_findings(sandbox: Sandbox) -> None:
+    issued: list[str] = []
+
+    async def record(response: httpx.Response) -> None:
+        await response.aread()
+        if response.request.url.path.endswith("/access-token"):
+            issued.append(response.json()["accessToken"])
+
+    config = load_config(
+        scrt_url=sandbox.url, org_id=sandbox.org_id, deployment="Existing_Channel", ca_bundle=sandbox.ca_bundle, env={}
+    )
+    async with httpx.AsyncClient(
+        base_url=sandbox.url, verify=config.verify(), event_hooks={"response": [record]}
+    ) as http:
+        validation = await preflight(config, http, seed=3, waiter=Waiter(timeout_s=0))
+    assert len(issued) == 1 and validation.session_based_chat is SbcState.NOT_IN_EFFECT
+    rendered = validation.to_text() + json.dumps(validation.to_json())
+    assert issued[0] not in rendered and issued[0].split(".")[1] not in rendered
+    assert not JWT_SHAPE.search(rendered)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_no_token_shape_in_validate_output(sandbox: Sandbox, capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+    code, out, err = _validate(capsys, *sandbox.args("New_Channel"), *FAST, *(["--json"] if as_json else []))
+    assert code == 0 and not JWT_SHAPE.search(out + err) and "Bearer" not in out + err
