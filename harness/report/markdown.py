@@ -30,13 +30,17 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
             f"{len(results.scenarios)} scenarios · {len(results.matrix_apps())} app strategies",
             "",
         ]
-    lines += ["## Minimum safe SDK version", "", "| App strategy | " + " | ".join(results.platforms()) + " |"]
+    lines += [
+        "## Minimum SDK version that blocks no user",
+        "",
+        "| App strategy | " + " | ".join(results.platforms()) + " |",
+    ]
     lines.append("|---|" + "---|" * len(results.platforms()))
     for app in results.matrix_apps():
         row = []
         for platform in results.platforms():
             found = [m for m in readiness.minimums if m.app == app and m.platform == platform]
-            row.append("—" if not found else f"{found[0].profile.version}+" if found[0].profile else "none")
+            row.append(found[0].text if found else "—")
         lines.append(f"| {app} | " + " | ".join(row) + " |")
     lines.append("")
     if readiness.install is not None:

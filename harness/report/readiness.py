@@ -50,9 +50,18 @@ class ProfileStanding:
 
 @dataclass(frozen=True, slots=True)
 class MinimumVersion:
+    """The oldest version from which no newer bundled version blocks a user (or leaves a verdict unknown)."""
+
     app: str
     platform: str
-    profile: Profile | None  # None: even the newest bundled version is not safe
+    profile: Profile | None  # None: even the newest bundled version blocks users
+    degraded: bool = False  # some version from `profile` up recovers only with a lost message or a lying UI
+
+    @property
+    def text(self) -> str:
+        if self.profile is None:
+            return "none"
+        return f"{self.profile.version}+" + (" (degraded)" if self.degraded else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +98,11 @@ class Readiness:
 
     @property
     def safe_for(self) -> list[str]:
-        return [f"{m.app} on {m.platform} {m.profile.version}+" for m in self.minimums if m.profile is not None]
+        return [
+            f"{m.app} on {m.platform} {m.profile.version}+" + (" (with degraded recovery)" if m.degraded else "")
+            for m in self.minimums
+            if m.profile is not None
+        ]
 
     @property
     def blocks(self) -> list[str]:
@@ -133,9 +146,7 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
             failing = tuple(c.scenario_id for c in mine if c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE))
             standings.append(ProfileStanding(app, profile, standing_of([c.verdict for c in mine]), failing))
     minimums = [
-        MinimumVersion(
-            app, platform, _minimum([s for s in standings if s.app == app and s.profile.platform == platform])
-        )
+        _minimum(app, platform, [s for s in standings if s.app == app and s.profile.platform == platform])
         for app in results.matrix_apps()
         for platform in results.platforms()
         if any(s.app == app and s.profile.platform == platform for s in standings)
@@ -145,15 +156,17 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
     return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total)
 
 
-def _minimum(rows: Sequence[ProfileStanding]) -> Profile | None:
-    """The oldest version from which every newer bundled version of the platform is safe."""
+def _minimum(app: str, platform: str, rows: Sequence[ProfileStanding]) -> MinimumVersion:
+    """The oldest version from which every newer bundled version of the platform lets users through."""
     ordered = sorted(rows, key=lambda s: s.profile.sort_key)
     minimum: Profile | None = None
+    degraded = False
     for row in reversed(ordered):
-        if row.standing is not Standing.SAFE:
+        if row.standing not in (Standing.SAFE, Standing.DEGRADED):
             break
         minimum = row.profile
-    return minimum
+        degraded = degraded or row.standing is Standing.DEGRADED
+    return MinimumVersion(app, platform, minimum, degraded)
 
 
 def _advice(results: Results) -> tuple[Advice, ...]:

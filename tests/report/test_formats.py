@@ -95,7 +95,7 @@ def test_markdown_has_the_readiness_and_a_row_per_profile_and_app() -> None:
     lines = text.splitlines()
     assert f"**{readiness.headline}**" in lines
     assert f"**{readiness.blocks_line}**" in lines
-    assert "| persist-forever | none | none | none |" in lines
+    assert "| persist-forever | 1.10.0+ (degraded) | 1.10.0+ (degraded) | 1.0.0+ (degraded) |" in lines
     assert "| persist-forever | 75.0% | 25.0% | 0.0% | 0.0% |" in lines
     assert "| persist-forever | ios-1.9 | 1 | 0 | 2 | 0 | 0 | 0 |" in lines
     for app in results.apps:

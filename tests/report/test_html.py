@@ -35,8 +35,10 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
     with Browser() as browser:
         browser.open(page)
         assert browser.evaluate("document.getElementById('safe-for').textContent") == (
-            "Safe to enable Session-Based Chat for: persist-until-closed-event on ios 1.9.0+; "
-            "persist-until-closed-event on android 1.8.0+; persist-until-closed-event on web 1.0.0+."
+            "Safe to enable Session-Based Chat for: persist-forever on ios 1.10.0+ (with degraded recovery); "
+            "persist-forever on android 1.10.0+ (with degraded recovery); persist-forever on web 1.0.0+ (with degraded "
+            "recovery); persist-until-closed-event on ios 1.9.0+; persist-until-closed-event on android 1.8.0+; "
+            "persist-until-closed-event on web 1.0.0+."
         )
         assert browser.evaluate("document.querySelector('ul.install-lines li').textContent") == (
             "persist-forever: 100.0% of your active users would be blocked"

@@ -38,12 +38,19 @@ def test_standing_of(verdicts: list[str], standing: Standing) -> None:
 def test_readiness_of_the_small_matrix() -> None:
     readiness = assess(aggregate(matrix_records(), 42, fake_profiles()))
     assert readiness.headline == (
-        "Safe to enable Session-Based Chat for: persist-until-closed-event on ios 1.9.0+; "
-        "persist-until-closed-event on android 1.8.0+; persist-until-closed-event on web 1.0.0+."
+        "Safe to enable Session-Based Chat for: persist-forever on ios 1.10.0+ (with degraded recovery); "
+        "persist-forever on android 1.10.0+ (with degraded recovery); persist-forever on web 1.0.0+ (with degraded "
+        "recovery); persist-until-closed-event on ios 1.9.0+; persist-until-closed-event on android 1.8.0+; "
+        "persist-until-closed-event on web 1.0.0+."
     )
     assert readiness.blocks_line == "Blocks users: persist-forever on ios 1.9.0, android 1.8.0 (2 scenarios)."
     minimums = {(m.app, m.platform): m.profile.name if m.profile else None for m in readiness.minimums}
-    assert minimums[("persist-forever", "ios")] is None
+    assert minimums[("persist-forever", "ios")] == "ios-1.10"
+    assert [m.text for m in readiness.minimums if m.app == "persist-forever"] == [
+        "1.10.0+ (degraded)",
+        "1.10.0+ (degraded)",
+        "1.0.0+ (degraded)",
+    ]
     assert minimums[("persist-until-closed-event", "android")] == "android-1.8"
     assert [a.reason_code for a in readiness.advice] == ["reused_closed_id", "message_lost"]
     assert readiness.advice[0].text == ADVICE["reused_closed_id"]
@@ -65,6 +72,7 @@ def test_the_minimum_safe_version_needs_every_newer_version_safe() -> None:
 
 def test_nothing_safe_says_so() -> None:
     readiness = assess(aggregate([make_run(verdict="blocked", reason_code="weird_code")], 1))
+    assert [m.text for m in readiness.minimums] == ["none"]
     assert readiness.headline.endswith("for: no SDK version and app strategy in this run.")
     assert readiness.advice[0].reason_code == "weird_code"
     assert "not one this version knows" in readiness.advice[0].text
