@@ -82,3 +82,29 @@ def test_no_secret_reaches_output_records_reports_or_timelines(target_run: dict[
         leaked = JWT_SHAPE.findall(text)
         assert not leaked, f"a token leaked into {name}: {leaked[0][:12]}..."
         assert "Bearer " not in text, f"a bearer credential leaked into {name}"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--target", "http://acme.my.salesforce-scrt.com"], "--target 'http://acme.my.salesforce-scrt.com' uses http"),
+        (["--org-id", "00Dnope"], "--org-id '00Dnope' is not a Salesforce org id"),
+        (["--deployment", "has space"], "is not a deployment API name"),
+        (["--ca-bundle", "/nonexistent.pem"], "--ca-bundle /nonexistent.pem: no such file"),
+    ],
+)
+def test_bad_target_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    base = {"--target": "https://127.0.0.1:9", "--org-id": "00DHA0000001HRNAAA", "--deployment": "Web_Chat"}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    code = main(["run", *(x for pair in base.items() for x in pair), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and fragment in err, err
+
+
+@pytest.mark.parametrize("flag", [["--interactive"], ["--ca-bundle", "x.pem"]])
+def test_sandbox_flags_need_a_target(capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: list[str]) -> None:
+    code = main(["run", *flag, "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and ("go with --target" in err or "--ca-bundle" in err), err
