@@ -73,8 +73,11 @@ class SandboxConfig:
 
 
 def ssl_context(ca_bundle: Path | str | None) -> ssl.SSLContext:
+    """Trust `ca_bundle` when given, else the same public CAs httpx trusts by default (certifi)."""
     if ca_bundle is None:
-        return ssl.create_default_context()
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
     try:
         return ssl.create_default_context(cafile=str(ca_bundle))
     except (OSError, ssl.SSLError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -61,8 +62,6 @@ class SandboxKit:
         interactive: bool = False,
         console: Console | None = None,
     ) -> SandboxKit:
-        from pathlib import Path
-
         config = SandboxConfig(base_url.rstrip("/"), org_id, deployment, Path(ca_bundle) if ca_bundle else None)
         budget = Budget(RUN_BUDGET, LOOPBACK_RATE if config.loopback else RUN_RATE)
         if interactive and console is None:
