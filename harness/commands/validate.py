@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 
 import anyio
 
 from harness.errors import UserError
-from harness.sandbox.budget import CLEANUP_RESERVE, Budget, BudgetExceeded, guarded_client
-from harness.sandbox.cleanup import Cleanup
-from harness.sandbox.config import ENV_DEPLOYMENT, ENV_ORG_ID, ENV_SCRT_URL, SandboxConfig, load_config
-from harness.sandbox.preflight import EXPECTATIONS, Validation, new_core, preflight, probe_rng
+from harness.sandbox.budget import Budget
+from harness.sandbox.config import ENV_DEPLOYMENT, ENV_ORG_ID, ENV_SCRT_URL, load_config
+from harness.sandbox.preflight import EXPECTATIONS, run_validation
 from harness.sandbox.probe import DEFAULT_WAIT_S
 from harness.sandbox.redact import RedactingFilter, Redactor
 from harness.sandbox.waiter import Waiter
@@ -65,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         budget = Budget(args.max_requests, args.rate)
         waiter = Waiter(timeout_s=args.wait, poll_s=1.0)
-        validation = anyio.run(validate, config, budget, args.expect, args.seed, redactor, waiter)
+        validation = anyio.run(run_validation, config, budget, args.expect, args.seed, redactor, waiter)
     except UserError as exc:
         raise UserError(redactor.text(str(exc))) from None
     finally:
@@ -75,32 +73,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(redactor.text(validation.to_text()))
     return 0 if validation.ok else 1
-
-
-async def validate(
-    config: SandboxConfig,
-    budget: Budget,
-    expect: str,
-    seed: int | None,
-    redactor: Redactor,
-    waiter: Waiter | None = None,
-) -> Validation:
-    """The preflight, then (always, also on Ctrl-C) the closing of every conversation it opened."""
-    http = guarded_client(config, budget)
-    core = new_core(config, http, probe_rng(seed))
-    cleanup = Cleanup(http, config.deployment, tokens=lambda: [core.token] if core.token else [])
-    validation: Validation | None = None
-    try:
-        validation = await preflight(config, http, core=core, expect=expect, seed=seed, waiter=waiter)
-    except BudgetExceeded as exc:
-        raise UserError(f"{exc}; raise --max-requests if the org can take it") from None
-    finally:
-        redactor.add(core.token)
-        budget.extend(CLEANUP_RESERVE)
-        report = await cleanup.close_all()
-        if validation is not None:
-            validation.cleanup = report
-            validation.requests = budget.used
-        await http.aclose()
-        logging.getLogger(__name__).debug("validate closed %d conversation(s)", len(report.closed))
-    return validation
