@@ -96,6 +96,7 @@ class SimulatedApp:
             http=http, org_id=org_id, deployment=deployment, timeline=timeline, rng=rng, platform=profile.platform
         )
         self._changed = asyncio.Condition()
+        self.core.on_new_identity = self._new_identity
         self.stream = EventStream(
             core=self.core,
             handler=self._on_event,
@@ -181,6 +182,7 @@ class SimulatedApp:
         if self.storage.access_token:
             self.core.resume(self.storage.access_token, self.storage.subject)
             self.stream.last_event_id = self.storage.last_event_id or "0"
+            self.stream.ids_subject = self.core.subject
         else:
             try:
                 await self.core.new_token()
@@ -190,6 +192,7 @@ class SimulatedApp:
                 self._ui_changed()
                 return
             self.stream.last_event_id = self.core.initial_event_id
+            self.stream.ids_subject = self.core.subject
         self._persist()
         if self.strategy.id_policy is IdPolicy.NEW_PER_LAUNCH:
             self._launch_id = self._mint()
@@ -202,6 +205,10 @@ class SimulatedApp:
                 await self.stream.started(self.settle_timeout_s)
             except TimeoutError:
                 self.timeline.add(Kind.NOTE, "app", "stream not open yet; carrying on while it connects")
+
+    async def _new_identity(self) -> None:
+        await self.stream.reopen_for_new_identity()
+        self._persist()
 
     def _persist(self) -> None:
         self.storage.access_token = self.core.token
@@ -415,11 +422,15 @@ class SimulatedApp:
                 self._fresh.add(cid)
                 if self.profile.flag("create_conversation_api") == "explicit":
                     await self._create_quietly(cid)
+            elif self._stored_as_closed(cid):
+                await self._learn_closed(cid, "the SDK's local store")
             return
         for entry in history:
             if entry.entry_type is EntryType.MESSAGE:
                 text = str(((entry.payload.get("abstractMessage") or {}).get("staticContent") or {}).get("text", ""))
                 self.ui.messages.append(MessageView(entry.identifier, text, "sent", cid, entry.sender.role.value))
+        if self._stored_as_closed(cid):
+            await self._learn_closed(cid, "the SDK's local store")
         if self.profile.flag("exposes_conversation_status"):
             await self._refresh_status(cid, "status read when the chat opens")
 
@@ -560,11 +571,19 @@ class SimulatedApp:
         else:
             await self._learn_closed(cid, via)
 
+    def _stored_as_closed(self, cid: str) -> bool:
+        return bool(self.profile.flag("exposes_conversation_status")) and cid in (
+            self.storage.closed_conversations or ()
+        )
+
     async def _learn_closed(self, cid: str, via: str) -> None:
         if self.known_status == "closed" or cid != self.conversation_id:
             return
         self.known_status = "closed"
         self.timeline.add(Kind.NOTE, "app", f"app knows the conversation is closed ({via})")
+        stored = self.storage.closed_conversations or ()
+        if self.profile.flag("exposes_conversation_status") and cid not in stored:  # the SDK's local store
+            self.storage.closed_conversations = (*stored, cid)
         if self.strategy.id_policy is IdPolicy.PERSIST_UNTIL_CLOSED_EVENT:
             self._forget_stored_id(cid, "conversation closed")
         if self.profile.flag("readonly_closed_view"):

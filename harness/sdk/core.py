@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import base64
 import json
 import random
@@ -81,6 +83,8 @@ class CoreClient:
         self.token: str | None = None
         self.subject: str | None = None
         self.initial_event_id: str = "0"
+        # Called after a renewal that gave a new identity (whose event ids start over), so streams reopen.
+        self.on_new_identity: Callable[[], Awaitable[None]] | None = None
         self.online = True
         self.writes = 0  # requests that may make the runtime emit events (everything but GET)
 
@@ -162,6 +166,8 @@ class CoreClient:
         await self.new_token()
         if before is not None and before != self.subject:
             self.timeline.add(Kind.NOTE, "app", "access token replaced: new anonymous identity")
+            if self.on_new_identity is not None:
+                await self.on_new_identity()
 
     # -- conversations ------------------------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str) -> None:

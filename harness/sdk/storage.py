@@ -15,6 +15,7 @@ class DeviceStorage:
     access_token: str | None = None
     subject: str | None = None
     last_event_id: str | None = None
+    closed_conversations: tuple[str, ...] | None = None  # the SDK's local store of conversations it saw close
 
     def wipe(self) -> None:
         for f in fields(self):

@@ -65,6 +65,7 @@ class EventStream:
         self.max_attempts = max_attempts
         self.changed = changed
         self.last_event_id = "0"
+        self.ids_subject: str | None = None  # the identity whose event ids last_event_id counts
         self.connected = False
         self.failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
@@ -108,6 +109,13 @@ class EventStream:
             self.connected = False
             self.timeline.add(Kind.NOTE, "app", "stream stopped by the app")
         await self._notify()
+
+    async def reopen_for_new_identity(self) -> None:
+        """The token now belongs to another identity: the open stream carries the old one's events, so reopen."""
+        if asyncio.current_task() is self._task or not self.running:
+            return  # the stream's own renewal: it reconnects with the new token next
+        await self.stop()
+        self.start()
 
     async def _notify(self) -> None:
         async with self.changed:
@@ -161,6 +169,11 @@ class EventStream:
         if not self.core.online:
             self.timeline.add(Kind.NOTE, "app", "stream not opened: device offline")
             return False
+        if self.ids_subject is not None and self.core.subject != self.ids_subject:
+            # A new identity has a stream of its own whose ids start over: resume from its token's lastEventId.
+            self.timeline.add(Kind.NOTE, "app", "new identity: event ids start again from its token")
+            self.last_event_id = self.core.initial_event_id
+        self.ids_subject = self.core.subject
         headers = {
             **self.core.auth_headers(),
             "X-Org-Id": self.core.org_id,
