@@ -1,4 +1,4 @@
-"""A new anonymous identity after a token expiry: the stream follows it, and the SDK's local store keeps what it knew."""
+"""A new identity after a token expiry: the stream follows it, and the SDK's local store keeps what it knew."""
 
 from __future__ import annotations
 
