@@ -90,7 +90,8 @@ def render_svg(evidence: Sequence[Mapping[str, Any]], title: str = "") -> str:
         label = escape(_label(step))
         ends = _ends(step)
         attrs = f'class="step {escape(kind)}" data-seq="{escape(str(step.get("seq", row + 1)))}"'
-        hover = f"<title>{escape(str(step.get('summary', '')))}</title>"
+        # the full text on hover, only where the label had to be shortened (keeps large reports small)
+        hover = f"<title>{escape(str(step.get('summary', '')))}</title>" if label.endswith("\u2026") else ""
         if ends is None:
             out.append(
                 f'<g {attrs}>{hover}<rect x="8" y="{y - 11}" width="{width - 16}" height="20" rx="4" fill="#fff6cc" '
