@@ -58,7 +58,9 @@ class App(Protocol):
     """The parts of `harness.sdk.app.SimulatedApp` a journey uses."""
 
     conversation_id: str | None
-    subject: str | None
+
+    @property
+    def subject(self) -> str | None: ...
 
     @property
     def ui(self) -> Any: ...

@@ -7,8 +7,9 @@ control API is used when the target has one (a mock on loopback) and nobody play
 
 from __future__ import annotations
 
+import functools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -63,62 +64,53 @@ class Rig:
     deployment: str
     app: SimulatedApp
     journey: Journey
-    _extra: list[SimulatedApp] = field(default_factory=list)
     sandbox: SandboxKit | None = None  # set against a target without control API
 
     @classmethod
     async def start(cls, cell: Cell, seed: int, timeline: Timeline, obs: Observations, target: Target) -> Rig:
-        faker = Faker()
+        faker = _faker()
         faker.seed_instance(seed)
-        if target.base_url is None:
-            from harness.server import ServerConfig, create_app
-            from harness.server.transport import StreamingASGITransport
-
-            config = ServerConfig.default()
-            asgi = create_app(config)
-            app_http = httpx.AsyncClient(transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL)
-            control_http: httpx.AsyncClient | None = httpx.AsyncClient(
-                transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL
-            )
-            org_id, deployment = config.org_id, config.default_deployment
-        else:
-            verify: Any = target_verify(target.ca_bundle)
-            app_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
-            control_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
-            org_id, deployment = str(target.org_id), str(target.deployment)
-        control = ControlClient(control_http) if control_http is not None else None
-        kit: SandboxKit | None = None
-        if control is not None and target.base_url is not None and not await _has_control(control):
-            await control_http.aclose() if control_http is not None else None
-            control, control_http = None, None
-            await app_http.aclose()
-            kit = SandboxKit.open(
-                target.base_url, org_id, deployment, target.ca_bundle, timeline=timeline, interactive=target.interactive
-            )
-            app_http, seed_app = kit.http, kit.app_seed(seed)
+        wiring = await _wire(target, timeline)
         profile, strategy = cell.profile, cell.strategy
         if profile is None or strategy is None:
             profile, strategy = _probe_pair()
+        kit = wiring.kit
         app = SimulatedApp(
             profile=profile,
             strategy=strategy,
-            http=app_http,
-            org_id=org_id,
-            deployment=deployment,
+            http=wiring.app_http,
+            org_id=wiring.org_id,
+            deployment=wiring.deployment,
             storage=DeviceStorage(),
             timeline=timeline,
-            rng=random.Random(seed_app if kit is not None else seed),
-            control=control,
+            rng=random.Random(kit.app_seed(seed) if kit is not None else seed),
+            control=wiring.control,
         )
-        oracle: Oracle | None = ControlOracle(control) if control is not None else None
+        oracle: Oracle
         if kit is not None:
             oracle = kit.attach(lambda: (app.core.subject, app.core.token))
-        journey = Journey(app=app, oracle=oracle, timeline=timeline, text=lambda: faker.sentence(nb_words=6))  # type: ignore[arg-type]
-        journey.obs = obs
-        rig = cls(cell, seed, timeline, obs, faker, app_http, control_http, control, org_id, deployment, app, journey)
+        else:
+            assert wiring.control is not None
+            oracle = ControlOracle(wiring.control)
+        journey = Journey(app=app, oracle=oracle, timeline=timeline, text=lambda: faker.sentence(nb_words=6), obs=obs)
+        rig = cls(
+            cell,
+            seed,
+            timeline,
+            obs,
+            faker,
+            wiring.app_http,
+            wiring.control_http,
+            wiring.control,
+            wiring.org_id,
+            wiring.deployment,
+            app,
+            journey,
+            sandbox=kit,
+        )
         if kit is not None:
-            rig.control, rig.sandbox = kit.control, kit
-        if control is not None and cell.variant.settings:
+            rig.control = kit.control
+        elif cell.variant.settings:
             await rig.configure(**dict(cell.variant.settings))
         return rig
 
@@ -143,13 +135,59 @@ class Rig:
         return self.control
 
     async def aclose(self) -> None:
-        for app in (self.app, *self._extra):
-            await app.aclose()
+        await self.app.aclose()
         if self.sandbox is not None:
             await self.sandbox.aclose()  # closes what the run opened on the real org, then its client
         await self.app_http.aclose()
         if self.control_http is not None:
             await self.control_http.aclose()
+
+
+@dataclass
+class _Wiring:
+    """How this run reaches the runtime: the app's client, and the control API or the sandbox kit."""
+
+    app_http: httpx.AsyncClient
+    control_http: httpx.AsyncClient | None
+    control: ControlClient | None
+    org_id: str
+    deployment: str
+    kit: SandboxKit | None = None
+
+
+async def _wire(target: Target, timeline: Timeline) -> _Wiring:
+    if target.base_url is None:
+        from harness.server import ServerConfig, create_app
+        from harness.server.transport import StreamingASGITransport
+
+        config = ServerConfig.default()
+        asgi = create_app(config)
+        control_http = httpx.AsyncClient(transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL)
+        return _Wiring(
+            httpx.AsyncClient(transport=StreamingASGITransport(asgi), base_url=IN_PROCESS_URL),
+            control_http,
+            ControlClient(control_http),
+            config.org_id,
+            config.default_deployment,
+        )
+    org_id, deployment = str(target.org_id), str(target.deployment)
+    verify: Any = target_verify(target.ca_bundle)
+    control_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
+    control = ControlClient(control_http)
+    if await _has_control(control):  # a mock on loopback: reps, bots, clock and faults are played for real
+        app_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
+        return _Wiring(app_http, control_http, control, org_id, deployment)
+    await control_http.aclose()
+    kit = SandboxKit.open(
+        target.base_url, org_id, deployment, target.ca_bundle, timeline=timeline, interactive=target.interactive
+    )
+    return _Wiring(kit.http, None, None, org_id, deployment, kit)
+
+
+@functools.cache
+def _faker() -> Faker:
+    """One Faker per process, re-seeded for every run (building one costs more than a whole request)."""
+    return Faker()
 
 
 async def _has_control(control: ControlClient) -> bool:
