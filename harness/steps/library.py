@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -207,7 +208,23 @@ def _(world: World) -> None:
     control = world.rig.need_control("drop the event stream")
     subject = world.rig.app.subject
     assert subject, "the app has no identity yet"
+    stream = world.rig.app.stream
+    noticed = _drops_noticed(world)
     world.control_action("harness", "the event stream drops", control.drop_streams, subject)
+    # Wait until the app saw the drop and its stream is steady again (reopened, or given up by its policy), so
+    # that what happens next is never raced by a reconnect in the background.
+    world.run(
+        _until, stream.changed, lambda: _drops_noticed(world) > noticed and (stream.connected or not stream.running)
+    )
+
+
+def _drops_noticed(world: World) -> int:
+    return sum(1 for s in world.state.timeline.steps if s.actor == "app" and s.summary == "stream closed by the server")
+
+
+async def _until(changed: asyncio.Condition, predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with changed:
+        await asyncio.wait_for(changed.wait_for(predicate), timeout_s)
 
 
 @when("the app's access token expires")
