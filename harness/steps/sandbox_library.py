@@ -48,10 +48,14 @@ def sandbox_org() -> Iterator[SandboxOrg]:
             server.stop()
 
 
-def _timeline(request: pytest.FixtureRequest) -> Any:
+def _state(request: pytest.FixtureRequest) -> Any:
     from harness.plugin import _STATE
 
-    state = request.node.stash.get(_STATE, None)
+    return request.node.stash.get(_STATE, None)
+
+
+def _timeline(request: pytest.FixtureRequest) -> Any:
+    state = _state(request)
     return None if state is None else state.timeline
 
 
@@ -76,15 +80,20 @@ def _(sandbox_org: SandboxOrg, miaw_portal: Any, request: pytest.FixtureRequest)
     assert server.cert_path is not None
     config = SandboxConfig(server.base_url, server.org_id, NEW_CHANNEL, server.cert_path)
     # The loopback runtime answers synchronously: one look after the session end is enough.
+    state = _state(request)
+    seed = None if state is None else state.seed
     validation: Validation = miaw_portal.call(
-        run_validation, config, Budget(100, 100.0), "any", None, None, Waiter(timeout_s=0.0)
+        run_validation, config, Budget(100, 100.0), "any", seed, None, Waiter(timeout_s=0.0)
     )
     sandbox_org.validation = validation
-    timeline = _timeline(request)
-    if timeline is not None:
+    if state is not None:
+        # The runtime's port and certificate path change from run to run: the evidence names them generically.
+        def same_every_run(text: str) -> str:
+            return text.replace(server.base_url, "https://<sandbox>").replace(str(server.cert_path), "<ca-bundle>")
+
         for check in validation.checks:
-            timeline.add(Kind.NOTE, "harness", f"{check.status} {check.name}: {check.detail}")
-        timeline.add(Kind.NOTE, "harness", f"summary: {validation.summary}")
+            state.timeline.add(Kind.NOTE, "harness", same_every_run(f"{check.status} {check.name}: {check.detail}"))
+        state.timeline.add(Kind.NOTE, "harness", same_every_run(f"summary: {validation.summary}"))
 
 
 @then(parsers.re(r"it reports Session-Based Chat (?P<state>in effect|not in effect) on the new channel"))
