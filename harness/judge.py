@@ -39,13 +39,15 @@ class Reason(StrEnum):
     HARNESS_ERROR = "harness_error"
 
 
+# Worst first: folding the runs of one cell (one per runtime variant) keeps the most severe verdict;
+# not_applicable only wins when every run is not applicable.
 SEVERITY: dict[Verdict, int] = {
-    Verdict.PASS: 0,
-    Verdict.NOT_APPLICABLE: 1,
-    Verdict.NEEDS_REP: 2,
-    Verdict.DEGRADED: 3,
-    Verdict.BLOCKED: 4,
     Verdict.ERROR: 5,
+    Verdict.BLOCKED: 4,
+    Verdict.DEGRADED: 3,
+    Verdict.NEEDS_REP: 2,
+    Verdict.PASS: 1,
+    Verdict.NOT_APPLICABLE: 0,
 }
 
 

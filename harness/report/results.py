@@ -6,35 +6,18 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
+from harness.judge import Verdict as Verdict
 
 SCHEMA = "miaw-harness/results@1"
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
 
 
-class Verdict(StrEnum):
-    PASS = "pass"
-    DEGRADED = "degraded"
-    BLOCKED = "blocked"
-    NOT_APPLICABLE = "not_applicable"
-    NEEDS_REP = "needs_rep"
-    ERROR = "error"
-
-
-# Worst first wins when runs of one cell under several runtime variants are folded together.
-SEVERITY: dict[Verdict, int] = {
-    Verdict.ERROR: 5,
-    Verdict.BLOCKED: 4,
-    Verdict.DEGRADED: 3,
-    Verdict.NEEDS_REP: 2,
-    Verdict.PASS: 1,
-    Verdict.NOT_APPLICABLE: 0,
-}
 
 REASON_CODES = (
     "recovered",
