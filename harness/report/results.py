@@ -18,7 +18,6 @@ SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of 
 PLATFORM_ORDER = ("ios", "android", "web")
 
 
-
 REASON_CODES = (
     "recovered",
     "ui_lied",
