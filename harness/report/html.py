@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import jinja2
 from markupsafe import Markup
 
 from harness.report.compare import version_steps
+from harness.report.drilldown import drilldown, script_json
 from harness.report.readiness import Readiness
-from harness.report.results import Cell, Profile, Results, Verdict
-from harness.report.sequence import render_svg
+from harness.report.results import Profile, Results, Verdict
 
 # Text glyphs every system font has (emoji fonts are often missing on CI machines and in headless browsers).
 GLYPH = {
@@ -31,16 +29,6 @@ _ENV = jinja2.Environment(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Drill:
-    """What clicking one cell shows."""
-
-    index: int
-    cell: Cell
-    scenario: str
-    svg: Markup
-
-
 def _evidence_counts(profile: Profile) -> dict[str, int]:
     tally: dict[str, int] = {}
     for cap in profile.capabilities.values():
@@ -51,15 +39,9 @@ def _evidence_counts(profile: Profile) -> dict[str, int]:
 def render_html(results: Results, readiness: Readiness) -> str:
     cells = results.cell_map()
     index = {cell.key: i for i, cell in enumerate(results.cells)}
-    drills = [
-        Drill(
-            i,
-            cell,
-            results.scenario(cell.scenario_id).name,
-            Markup(render_svg(cell.deciding_run.evidence, f"{cell.scenario_id} {cell.sdk} {cell.app}")),
-        )
-        for i, cell in enumerate(results.cells)
-    ]
+    symbol = {v.value: s for v, s in GLYPH.items()}
+    document = drilldown(results)
+    document["layout"]["glyphs"] = symbol
     groups = [
         (platform, [p for p in results.sdk_profiles() if p.platform == platform]) for platform in results.platforms()
     ]
@@ -72,9 +54,9 @@ def render_html(results: Results, readiness: Readiness) -> str:
         readiness=readiness,
         cells=cells,
         index=index,
-        drills=drills,
+        drilldown=Markup(script_json(document)),
         groups=groups,
-        symbol={v.value: s for v, s in GLYPH.items()},
+        symbol=symbol,
         verdicts=list(Verdict),
         evidence_counts=_evidence_counts,
         steps=version_steps(results),

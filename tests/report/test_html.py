@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from report_records import fake_profiles, make_run, matrix_records
 from harness.report.directory import write_report
 from harness.report.html import render_html
 from harness.report.readiness import InstallRow, assess
-from harness.report.results import Results, aggregate
+from harness.report.results import Results, aggregate, dumps, from_json
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -58,6 +59,12 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
         by_verdict = {verdict: colour for verdict, colour in colours}
         assert len(set(by_verdict.values())) == len(by_verdict) >= 3
         assert by_verdict["blocked"] == "rgb(255, 129, 130)"
+        buttons = browser.evaluate(
+            "[...document.querySelectorAll('td.cell')].map(td => [td.getAttribute('role'), td.title, td.tabIndex])"
+        )
+        assert len(buttons) == len(results.cells)
+        assert all(role == "button" and title and tab == 0 for role, title, tab in buttons), buttons[:3]
+        assert browser.evaluate("document.querySelectorAll('svg, template').length") == 0
         assert browser.evaluate("document.querySelector('details.caps summary').textContent") == (
             "1 documented, 1 inferred"
         )
@@ -80,10 +87,39 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
         browser.evaluate("document.getElementById('drill').scrollIntoView()")
         browser.screenshot(ARTIFACTS / "report-drilldown.png")
 
+        runs = browser.evaluate(
+            "[...document.querySelectorAll('#drill table.runs tr')].map(r => [...r.cells].map(c => c.textContent))"
+        )
+        cell = next(c for c in results.cells if c.sdk == "ios-1.9" and c.verdict.value == "blocked")
+        assert runs == [["Variant", "Settings", "Verdict", "Reason", "Seed"]] + [
+            [r.variant, "".join(f"{k}={v} " for k, v in r.settings.items()), r.verdict.value, r.reason, str(r.seed)]
+            for r in cell.runs
+        ]
+        assert browser.evaluate("document.querySelector('#drill h3').textContent") == "Evidence (close-event)"
+
         browser.click("#tab-1")
         assert browser.evaluate(visible) == ["persist-until-closed-event"]
+        # the keyboard opens a cell too: focus it, press Enter
+        target = browser.evaluate(
+            "(() => { const td = document.querySelector('#app-1 td.cell'); td.focus(); return td.dataset.cell; })()"
+        )
+        for kind in ("keyDown", "keyUp"):
+            browser.send(
+                "Input.dispatchKeyEvent", session=True, type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13
+            )
+        assert browser.evaluate("document.getElementById('drill').dataset.cell") == target
+        assert browser.evaluate("document.querySelector('#drill h2').textContent").endswith(
+            "persist-until-closed-event"
+        )
     assert (ARTIFACTS / "report-matrix.png").stat().st_size > 10_000
     assert (ARTIFACTS / "report-drilldown.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_identical_results_give_an_identical_page(report: tuple[Results, Path]) -> None:
+    results, page = report
+    again = from_json(json.loads(dumps(results)))
+    readiness = assess(again, [InstallRow("ios", "1.9.1", 10)])
+    assert render_html(again, readiness).encode() == page.read_bytes()
 
 
 def test_org_level_checks_are_listed_apart_from_the_sdk_matrix() -> None:
