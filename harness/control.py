@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import httpx
 
+from harness.urls import RequestUrls
+
 __all__ = ["ControlClient", "ControlError"]
 
 
@@ -31,11 +33,14 @@ class ControlClient:
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
+        self.urls = RequestUrls(http)
 
     async def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url = f"/control{path}"
         try:
-            response = await self.http.request(method, url, json=dict(body) if body is not None else None)
+            response = await self.http.request(
+                method, self.urls.url(url), json=dict(body) if body is not None else None
+            )
         except httpx.HTTPError as exc:
             raise ControlError(method, url, 0, f"transport error: {exc!r}") from exc
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from harness.timeline import Kind, Timeline
+from harness.urls import RequestUrls
 from harness.wire import Entry, entry_from_history, new_uuid
 from harness.wire.entries import MalformedEntry
 
@@ -74,6 +75,7 @@ class CoreClient:
         platform: str,
     ) -> None:
         self.http = http
+        self.urls = RequestUrls(http)
         self.org_id = org_id
         self.deployment = deployment
         self.timeline = timeline
@@ -108,7 +110,7 @@ class CoreClient:
         if method != "GET":
             self.writes += 1
         try:
-            response = await self.http.request(method, path, json=body, params=params, headers=headers)
+            response = await self.http.request(method, self.urls.url(path), json=body, params=params, headers=headers)
         except httpx.HTTPError as exc:
             self.timeline.add(Kind.REQUEST, "app", f"{method} {path} -> network error", {"error": type(exc).__name__})
             raise ApiError(0, f"network error: {type(exc).__name__}", path) from exc
