@@ -45,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     for page in args.pages:
         rounds = [measure(page) for _ in range(args.repeat)]
-        wall, interactive, loaded, click = (statistics.median(r[i] for r in rounds) for i in range(5))
+        wall, interactive, loaded, click = (statistics.median(r[i] for r in rounds) for i in range(4))
         print(f"{page}: {page.stat().st_size / 1e6:.2f} MB, median of {args.repeat} fresh Chromium pages")
         print(f"  open -> load event (wall)  {wall:8.1f} ms")
         print(f"  DOM interactive (page)     {interactive:8.1f} ms")
