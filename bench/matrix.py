@@ -16,7 +16,6 @@ import asyncio
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from harness.judge import Observations, judge
 from harness.rig import Rig, Target
 from harness.sdk.profiles import load_profiles
 from harness.sdk.strategies import load_strategies
+from harness.steps.options import suite_command
 from harness.timeline import Timeline
 from harness.variants import CLOSE_EVENT
 
@@ -59,17 +59,7 @@ async def direct(runs: int) -> list[float]:
 
 def suite(workers: int) -> tuple[float, list[float], int]:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "harness.steps.suite",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            f"--miaw-results={tmp}",
-        ]
+        cmd = suite_command(Path(tmp))
         if workers > 1:
             cmd += ["-n", str(workers)]
         started = time.perf_counter()

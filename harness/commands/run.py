@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,12 +22,12 @@ from harness.report.results import Results, Verdict, aggregate, count_collected,
 from harness.sandbox.config import load_config
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
+from harness.steps.options import suite_command
 
 HELP = "Run the Session-Based Chat conformance suite (embedded mock by default) and write the report directory."
 
 DEFAULT_SEED = 20251028
 DEFAULT_OUT = Path("miaw-report")
-SUITE = "harness.steps.suite"
 EXIT_FAILED = 1  # a cell reached the --fail-on threshold
 EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)
 BLOCKED_SHOWN = 15
@@ -84,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
     """The pytest session that runs the suite and writes run records into `results_dir`."""
-    command = [sys.executable, "-m", "pytest", "--pyargs", SUITE, "-p", "no:cacheprovider", "-q"]
-    command += ["--rootdir", str(results_dir), "--miaw-results", str(results_dir), "--seed", str(args.seed)]
+    command = suite_command(results_dir, "--seed", str(args.seed))
     for pattern in args.sdk:
         command += ["--sdk", pattern]
     for pattern in args.app:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,30 @@ DEFAULT_SEED = 20261125
 
 _SELECTION = pytest.StashKey[Selection]()
 _FEATURES: list[Path] = []  # explicit registry: read by harness.steps.suite at collection time
+
+
+SUITE_MODULE = "harness.steps.suite"
+
+
+def suite_command(results_dir: Path, *extra: str) -> list[str]:
+    """The pytest session that runs the conformance suite and writes one record per run into `results_dir`.
+
+    `--rootdir` is pinned to the results folder so that the caller's own pytest configuration never applies.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        SUITE_MODULE,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--rootdir",
+        str(results_dir),
+        f"--miaw-results={results_dir}",
+        *extra,
+    ]
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,24 +11,16 @@ from typing import Any
 
 import pytest
 
+from harness.judge import SEVERITY, Verdict
+from harness.steps.options import suite_command
+
 HERE = Path(__file__).parent
-SEVERITY = {"pass": 0, "not_applicable": 1, "needs_rep": 2, "degraded": 3, "blocked": 4, "error": 5}
 VOLATILE = ("duration_ms", "worker")
 
 
 def run_suite(out: Path, *args: str) -> list[dict[str, Any]]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "harness.steps.suite",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        f"--miaw-results={out}",
-        *args,
-    ]
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = suite_command(out, *args)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
     records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
@@ -41,7 +32,7 @@ def cells(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], str]:
     worst: dict[tuple[str, str, str], str] = {}
     for r in records:
         key = (r["scenario_id"], r["sdk"]["name"], r["app"])
-        if key not in worst or SEVERITY[r["verdict"]] > SEVERITY[worst[key]]:
+        if key not in worst or SEVERITY[Verdict(r["verdict"])] > SEVERITY[Verdict(worst[key])]:
             worst[key] = r["verdict"]
     return worst
 
