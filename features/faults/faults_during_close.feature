@@ -14,7 +14,7 @@ Feature: Faults while the conversation closes
 
   Scenario: The runtime rate-limits the app with 429
     When the rep ends the session
-    And the runtime fails the next 2 "create_conversation" requests with 429
+    And the runtime fails the next 1 "create_conversation" request with 429
     Then the user can start a new conversation and reach a rep
 
   Scenario: The event stream drops as the session ends

@@ -188,7 +188,7 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
     joined = " ".join(command)
     for part in (
         "harness.steps.suite -p no:cacheprovider -q",
-        f"--miaw-results {tmp_path / 'results'}",
+        f"--miaw-results={tmp_path / 'results'}",
         "--seed 9",
         "--sdk ios-* --sdk web",
         "--app persist-*",
