@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,6 +12,9 @@ from harness.report.sequence import ends, kind, label, layout
 
 # Characters that could end or confuse a <script> element, written as JSON escapes instead.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# Conversation and message ids are taken out of step text, so runs that differ only in ids share their steps.
+_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+HOLE = "\ue000"
 
 
 class _Table:
@@ -31,23 +35,33 @@ class _Drilldown:
         self.string = _Table()
         self.step = _Table()
         self.evidence = _Table()
+        self.id = _Table()
 
-    def encode_step(self, step: Mapping[str, Any]) -> int:
-        """A step without its sequence number: [kind, from lane, to lane, label] (+ summary if the label differs)."""
+    def template(self, text: str, ids: list[int]) -> tuple[int, int]:
+        """(string number, ids taken out): each id becomes a HOLE and its number is appended to `ids`."""
+        found = [] if HOLE in text else _ID.findall(text)
+        ids.extend(self.id(i) for i in found)
+        return self.string(_ID.sub(HOLE, text) if found else text), len(found)
+
+    def encode_step(self, step: Mapping[str, Any], ids: list[int]) -> int:
+        """A step without its sequence number or ids: [kind, from lane, to lane, label, holes in the label], and
+        [summary, holes in it] after those when the summary is not the label."""
         lanes = ends(step) or (-1, -1)
         text = label(step)
         summary = str(step.get("summary", ""))
-        row = (self.string(kind(step)), *lanes, self.string(text))
-        return self.step(row if summary == text else (*row, self.string(summary)))
+        row = (self.string(kind(step)), *lanes, *self.template(text, ids))
+        return self.step(row if summary == text else (*row, *self.template(summary, ids)))
 
-    def encode_evidence(self, evidence: Sequence[Mapping[str, Any]]) -> int:
-        """A list of step numbers; a step whose `seq` is not its position + 1 is [step, seq]."""
+    def encode_evidence(self, evidence: Sequence[Mapping[str, Any]]) -> tuple[int, list[int]]:
+        """(step list number, id numbers to fill its holes in order); a step list is step numbers, with [step, seq]
+        for a step whose `seq` is not its position + 1."""
         items: list[int | tuple[int, Any]] = []
+        ids: list[int] = []
         for position, step in enumerate(evidence):
-            number = self.encode_step(step)
+            number = self.encode_step(step, ids)
             seq = step.get("seq")
             items.append(number if seq == position + 1 and isinstance(seq, int) else (number, seq))
-        return self.evidence(tuple(items))
+        return self.evidence(tuple(items)), ids
 
     def encode_run(self, run: Run) -> list[Any]:
         settings = "".join(f"{k}={v} " for k, v in run.settings.items())
@@ -57,8 +71,9 @@ class _Drilldown:
 
 def drilldown(results: Results) -> dict[str, Any]:
     """cells[i] (i = the data-cell of the matrix cell) is [scenario name, SDK, app, verdict, reason code, reason,
-    [broken by], [[variant, settings, verdict, reason, seed]], deciding run position, evidence]; names and text
-    are numbers into `strings`, evidence is a number into `evidence`, whose items are numbers into `steps`."""
+    [broken by], [[variant, settings, verdict, reason, seed]], deciding run position, evidence, [ids]]; names and
+    text are numbers into `strings`, evidence is a number into `evidence`, whose items are numbers into `steps`;
+    the ids (numbers into `ids`) fill the HOLEs of that evidence's step text in order."""
     table = _Drilldown()
     names = {s.id: s.name for s in results.scenarios}
     cells = []
@@ -75,7 +90,7 @@ def drilldown(results: Results) -> dict[str, Any]:
                 [table.string(b) for b in cell.broken_by],
                 [table.encode_run(run) for run in cell.runs],
                 next(i for i, run in enumerate(cell.runs) if run is deciding),
-                table.encode_evidence(deciding.evidence),
+                *table.encode_evidence(deciding.evidence),
             ]
         )
     return {
@@ -83,6 +98,8 @@ def drilldown(results: Results) -> dict[str, Any]:
         "strings": table.string.values(),
         "steps": table.step.values(),
         "evidence": table.evidence.values(),
+        "ids": table.id.values(),
+        "hole": HOLE,
         "cells": cells,
     }
 

@@ -83,3 +83,35 @@ def test_the_embedded_json_cannot_close_its_script_element() -> None:
 def test_identical_results_give_identical_bytes() -> None:
     first = script_json(drilldown(aggregate(matrix_records(), 42)))
     assert first == script_json(drilldown(aggregate(list(reversed(matrix_records())), 42)))
+
+
+A = "0f8fad5b-d9cb-469f-a165-70867728950e"
+B = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+def _ided(first: str, second: str) -> list[dict[str, Any]]:
+    steps = evidence("judged")
+    steps[1]["summary"] = f"POST /conversation/{first}/message"
+    steps[4]["summary"] = f"conversation {first} closed, {second} open"
+    return steps
+
+
+def test_runs_that_differ_only_in_ids_share_their_steps() -> None:
+    results = aggregate([make_run(f"ids/{n}", evidence=_ided(*ids)) for n, ids in enumerate([(A, B), (B, A)])], 1)
+    document = drilldown(results)
+    (one, two) = document["cells"]
+    assert one[9] == two[9] == 0 and len(document["evidence"]) == 1
+    assert document["ids"] == [A, B]
+    # the request step takes its id twice: once for its label, once for its summary (shown on hover)
+    assert (one[10], two[10]) == ([0, 0, 0, 1], [1, 1, 1, 0])
+    hole = document["hole"]
+    assert _steps(document, 0)[1] == (f"POST /conversation/{hole}/message → 202 @0ms", "request")
+    assert _steps(document, 0)[4] == (f"conversation {hole} closed, {hole} open", "ui")
+
+
+def test_text_that_already_holds_the_hole_character_keeps_its_ids() -> None:
+    steps = _ided(A, B)
+    steps[4]["summary"] = f"odd \ue000 text {A}"
+    document = drilldown(aggregate([make_run(evidence=steps)], 1))
+    assert _steps(document, 0)[4] == (f"odd \ue000 text {A}", "ui")
+    assert document["cells"][0][10] == [0, 0]

@@ -14,6 +14,7 @@ from harness.report.results import aggregate
 from harness.report.sequence import LANE_WIDTH, LANES
 
 LONG = "x" * 200
+IDS = ("0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
 SCRIPT = "</script><script>document.title='owned'</script> & <!-- then the rest of a long note"
 
 
@@ -35,6 +36,10 @@ DIAGRAMS: dict[str, list[dict[str, Any]]] = {
     "long": [_step("note", "harness", LONG)],
     "script": [_step("note", "harness", SCRIPT)],
     "empty": [],
+    **{f"ids-{n}": [
+        _step("request", "app", f"POST /conversation/{first}/message", detail={"status": 202}),
+        _step("note", "harness", f"conversation {first} was closed and {second} was opened in its place", seq=2),
+    ] for n, (first, second) in enumerate([IDS, IDS[::-1]])},
     "marks": [_step("ui", "app", "composer open"), _step("note", "rep", "away", seq=2), _step("note", "x", "n", seq=3)],
     "numbering": [_step("action", "user", seq=4), {"kind": "action", "actor": "user", "summary": "no number"}],
     **{f"arrow-{kind}-{actor}": [_step(kind, actor)] for kind, actor, _, _ in ARROWS},
@@ -140,6 +145,14 @@ def test_sequence_numbers_are_the_recorded_ones(page: tuple[Browser, dict[str, i
     numbered, unnumbered = _draw(page, "numbering")["steps"]
     assert (numbered["seq"], numbered["text"]) == ("4", "4. s")
     assert (unnumbered["seq"], unnumbered["text"]) == ("2", ". no number")
+
+
+@pytest.mark.parametrize(("name", "first", "second"), [("ids-0", *IDS), ("ids-1", *IDS[::-1])])
+def test_ids_come_back_in_place(page: tuple[Browser, dict[str, int]], name: str, first: str, second: str) -> None:
+    request, note = _draw(page, name)["steps"]
+    assert request["text"] == f"1. POST /conversation/{first}/message → 202"[:57] + "…"
+    assert request["title"] == f"POST /conversation/{first}/message"
+    assert note["title"] == f"conversation {first} was closed and {second} was opened in its place"
 
 
 def test_an_empty_timeline_still_draws_the_lanes(page: tuple[Browser, dict[str, int]]) -> None:
