@@ -56,12 +56,17 @@ class MinimumVersion:
     platform: str
     profile: Profile | None  # None: even the newest bundled version blocks users
     degraded: bool = False  # some version from `profile` up recovers only with a lost message or a lying UI
+    clean: Profile | None = None  # the oldest version from which every newer one passes every scenario
 
     @property
     def text(self) -> str:
         if self.profile is None:
             return "none"
-        return f"{self.profile.version}+" + (" (degraded)" if self.degraded else "")
+        if not self.degraded:
+            return f"{self.profile.version}+"
+        if self.clean is None:
+            return f"{self.profile.version}+ (degraded)"
+        return f"{self.profile.version}+ (degraded below {self.clean.version})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +165,16 @@ def _minimum(app: str, platform: str, rows: Sequence[ProfileStanding]) -> Minimu
     """The oldest version from which every newer bundled version of the platform lets users through."""
     ordered = sorted(rows, key=lambda s: s.profile.sort_key)
     minimum: Profile | None = None
+    clean: Profile | None = None
     degraded = False
     for row in reversed(ordered):
         if row.standing not in (Standing.SAFE, Standing.DEGRADED):
             break
         minimum = row.profile
         degraded = degraded or row.standing is Standing.DEGRADED
-    return MinimumVersion(app, platform, minimum, degraded)
+        if not degraded:
+            clean = row.profile
+    return MinimumVersion(app, platform, minimum, degraded, clean)
 
 
 def _advice(results: Results) -> tuple[Advice, ...]:

@@ -137,3 +137,15 @@ def test_install_base_accepts_a_byte_order_mark_and_blank_lines(tmp_path: Path) 
     csv = tmp_path / "base.csv"
     csv.write_bytes("\ufeffPlatform,SDK_Version,Active_Users\r\nIOS,1.10.0,1_000\r\n,,\r\n".encode())
     assert read_install_base(csv) == [InstallRow("ios", "1.10.0", 1000)]
+
+
+def test_the_minimum_names_the_version_from_which_every_scenario_passes() -> None:
+    records = [
+        make_run(sdk="android-1.8", verdict="degraded", reason_code="ui_lied"),
+        make_run(sdk="android-1.10", verdict="pass"),
+        make_run(sdk="ios-1.9", verdict="degraded", reason_code="ui_lied"),
+        make_run(sdk="ios-1.10", verdict="degraded", reason_code="ui_lied"),
+    ]
+    readiness = assess(aggregate(records, 1, fake_profiles()))
+    texts = {m.platform: m.text for m in readiness.minimums}
+    assert texts == {"android": "1.8.0+ (degraded below 1.10.0)", "ios": "1.9.0+ (degraded)"}
