@@ -128,25 +128,39 @@ class Journey:
     # -- checks -----------------------------------------------------------------------------------------------
     async def check_ui_truth(self, moment: str) -> None:
         """Compare the composer with the runtime's state of the app's current conversation."""
+        await self._checked_truth(moment)
+
+    async def _checked_truth(self, moment: str) -> ConversationTruth | None:
+        """`check_ui_truth`, returning the truth it compared with."""
         await self.settle()
         truth = await self.truth()
         composer = str(self.app.ui.composer)
         if truth is None:
-            return
+            return None
         if not truth.open and composer == "enabled":
             lie = f"{moment}: composer open on closed conversation {truth.conversation_id[:8]}"
         elif truth.open and composer != "enabled":
             lie = f"{moment}: no composer ({composer}) while conversation {truth.conversation_id[:8]} is open"
         else:
-            return
+            return truth
         self.obs.ui_lies.append(lie)
         self.note("UI disagrees with the runtime", moment=moment, composer=composer, state=truth.state)
+        return truth
 
     async def send_and_reach_rep(self, action: str) -> bool:
         """Send one message through the composer; True if it reached a rep and the answer came back."""
         if str(self.app.ui.composer) != "enabled":
             return False
-        before = await self.truth()
+        return await self._send_and_reach_rep(action, await self.truth())
+
+    async def _send_after_check(self, action: str, checked: ConversationTruth | None) -> bool:
+        """`send_and_reach_rep` straight after `_checked_truth`: nothing runs in between, so the truth the check
+        read is the conversation as the send finds it, and the runtime is asked once instead of twice."""
+        if str(self.app.ui.composer) != "enabled":
+            return False
+        return await self._send_and_reach_rep(action, checked)
+
+    async def _send_and_reach_rep(self, action: str, before: ConversationTruth | None) -> bool:
         if before is not None and not before.open:
             self.obs.sends_to_closed += 1
         text = self.text()
@@ -195,23 +209,25 @@ class Journey:
         return recovered
 
     async def _recover(self) -> bool:
-        await self.check_ui_truth("after the session ended")
+        checked = await self._checked_truth("after the session ended")
         self.obs.recovery_actions.append("type in the chat")
-        if await self.send_and_reach_rep("type in the chat"):
+        if await self._send_after_check("type in the chat", checked):
             return True
         if await self._tap_new_conversation("tap 'start a new conversation'"):
             return True
         self.obs.recovery_actions.append("reopen the chat")
         await self.app.reopen_chat()
-        await self.check_ui_truth("after reopening the chat")
-        if await self.send_and_reach_rep("reopen the chat") or await self._tap_new_conversation("reopen, then tap"):
+        checked = await self._checked_truth("after reopening the chat")
+        if await self._send_after_check("reopen the chat", checked) or await self._tap_new_conversation(
+            "reopen, then tap"
+        ):
             return True
         for n in range(1, self.max_relaunches + 1):
             action = f"relaunch the app ({n})"
             self.obs.recovery_actions.append(action)
             await self.app.relaunch()
-            await self.check_ui_truth(f"after relaunch {n}")
-            if await self.send_and_reach_rep(action) or await self._tap_new_conversation(f"{action}, then tap"):
+            checked = await self._checked_truth(f"after relaunch {n}")
+            if await self._send_after_check(action, checked) or await self._tap_new_conversation(f"{action}, then tap"):
                 return True
         return False
 

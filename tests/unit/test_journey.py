@@ -159,3 +159,24 @@ def test_audit_finds_a_silently_lost_message() -> None:
     timeline.add(Kind.REQUEST, "app", "POST x -> 403", {"status": 403})
     asyncio.run(journey.audit_messages())
     assert journey.obs.forbidden == 1
+
+
+def test_each_recovery_step_reads_the_conversation_once_for_the_check_and_the_send() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=False, readonly=False)
+    journey, _ = _journey(app, runtime)
+    _closed_after_open(app, runtime, journey)
+    lookups: list[str] = []
+    read = runtime.conversation
+
+    async def counted(conversation_id: str) -> ConversationTruth | None:
+        lookups.append(conversation_id)
+        return await read(conversation_id)
+
+    runtime.conversation = counted  # type: ignore[method-assign]
+    assert asyncio.run(journey.recover()) is False
+    steps = 2 + journey.max_relaunches  # type in the chat, reopen, each relaunch
+    # per step: the check reads the conversation (the send reuses it), then looking for the sent message reads it
+    assert lookups == [str(app.conversation_id)] * (2 * steps)
+    assert journey.obs.sends_to_closed == steps
+    assert len(journey.obs.ui_lies) == steps
