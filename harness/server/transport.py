@@ -106,9 +106,12 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             task.cancel()
             raise
         headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+        status = int(message["status"])
+        if task.done() and not task.cancelled() and task.exception() is None:
+            # The app sent its whole response before we looked (every answer but a stream): hand the body over
+            # in one piece instead of through the chunk queue.
+            whole = httpx.ByteStream(b"".join(iter(chunks.get_nowait, None)))
+            return httpx.Response(status_code=status, headers=headers, stream=whole, request=request)
         return httpx.Response(
-            status_code=int(message["status"]),
-            headers=headers,
-            stream=_StreamedBody(chunks, task, disconnect),
-            request=request,
+            status_code=status, headers=headers, stream=_StreamedBody(chunks, task, disconnect), request=request
         )
