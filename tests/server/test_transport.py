@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -43,3 +45,15 @@ async def test_app_errors_surface_as_json_500() -> None:
     async with httpx.AsyncClient(transport=StreamingASGITransport(broken), base_url="http://miaw.test") as http:
         with pytest.raises(RuntimeError, match="boom"):
             await http.get("/")
+
+
+async def test_a_finished_answer_arrives_whole_with_the_apps_own_headers() -> None:
+    async def chunked(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 207, "headers": [(b"x-kind", b"parts")]})
+        for part, more in ((b"one,", True), (b"", True), (b"two", False)):
+            await send({"type": "http.response.body", "body": part, "more_body": more})
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(chunked), base_url="http://miaw.test") as http:
+        r = await http.get("/")
+        assert (r.status_code, r.content, r.is_closed) == (207, b"one,two", True)
+        assert list(r.headers.raw) == [(b"x-kind", b"parts")]
