@@ -491,7 +491,8 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
     ]
     if control:
         c = ControlApi(runtime)
-        routes.append(
+        routes.insert(
+            0,  # first: most in-process requests are control calls, and the prefix rules out v2 paths at once
             Mount(
                 "/control",
                 routes=[
@@ -512,7 +513,7 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
                     Route("/faults", r(None, c.clear_faults), methods=["DELETE"]),
                     Route("/reset", r(None, c.reset), methods=["POST"]),
                 ],
-            )
+            ),
         )
     app = Starlette(
         routes=routes,
