@@ -19,6 +19,8 @@ class RequestUrls:
         self.http = http
         self.limit = limit
         self._urls: dict[str, httpx.URL] = {}
+        base = str(http.base_url)
+        self._prefix = base if base.endswith("/") else base + "/"  # httpx keeps the base path ending in "/"
 
     def url(self, path: str) -> httpx.URL:
         url = self._urls.get(path)
@@ -29,8 +31,10 @@ class RequestUrls:
         return url
 
     def _merge(self, path: str) -> httpx.URL:
-        url = httpx.URL(path)
+        if path.startswith("/") and not path.startswith("//") and "#" not in path and not self.http.base_url.query:
+            return httpx.URL(self._prefix + path[1:])  # one parse of the whole URL
+        url = httpx.URL(path)  # anything else: httpx's own rule, spelled out
         if not url.is_relative_url:
             return url
-        base = self.http.base_url  # httpx's own rule: append to the base URL's path
+        base = self.http.base_url
         return base.copy_with(raw_path=base.raw_path + url.raw_path.lstrip(b"/"))

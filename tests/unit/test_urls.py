@@ -14,6 +14,12 @@ CASES = [
     ("http://127.0.0.1:8123", {"k": "1"}, "/iamessage/api/v2/conversation/c1", {"esDeveloperName": "Dep"}),
     ("http://miaw.invalid", {}, "/conversation/é ü?q=1", None),
     ("http://miaw.invalid", {}, "http://other.invalid/absolute", None),
+    ("http://miaw.invalid/base/", {}, "/a/../b/./c#frag", None),
+    ("http://miaw.invalid", {}, "/control/conversations/a%20b/messages?x=%2F&y", {"y": "2"}),
+    ("http://user:pw@miaw.invalid:8080", {}, "//two/slashes", None),
+    ("http://miaw.invalid", {}, "/redirect?to=http://elsewhere.invalid/x", None),
+    ("http://miaw.invalid/", {}, "relative/no/slash", None),
+    ("http://miaw.invalid/base?q=1", {}, "/x", None),
 ]
 
 
