@@ -85,6 +85,7 @@ class Rig:
             timeline=timeline,
             rng=random.Random(kit.app_seed(seed) if kit is not None else seed),
             control=wiring.control,
+            end_user={"name": faker.name(), "email": faker.email(), "phone": faker.phone_number()},
         )
         oracle: Oracle
         if kit is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import httpx
@@ -81,6 +81,7 @@ class SimulatedApp:
         rng: random.Random,
         control: EventWatermark | None = None,
         sleep: Sleep | None = None,
+        end_user: Mapping[str, str] | None = None,
         settle_timeout_s: float = 5.0,
         quiet_window_s: float = 0.5,
     ) -> None:
@@ -95,6 +96,7 @@ class SimulatedApp:
         self.core = CoreClient(
             http=http, org_id=org_id, deployment=deployment, timeline=timeline, rng=rng, platform=profile.platform
         )
+        self.core.end_user = dict(end_user or {})
         self._changed = asyncio.Condition()
         self.core.on_new_identity = self._new_identity
         self.stream = EventStream(

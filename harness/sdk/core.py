@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from harness.wire import Entry, entry_from_history, new_uuid
 from harness.wire.entries import MalformedEntry
 
 API = "/iamessage/api/v2"
+CONFIG_PATH = "/embeddedservice/v1/embedded-service-config"
 SSE_PATH = "/eventrouter/v1/sse"
 
 
@@ -39,6 +40,17 @@ class ConversationSummary:
     @property
     def open(self) -> bool:
         return self.end_ms == 0  # the web bootstrap's rule (miaw-api.md §3.6)
+
+
+def _prechat_fields(container: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The fields of the pre-chat forms in an `{embeddedServiceConfig: {forms: [...]}}` object."""
+    config = container.get("embeddedServiceConfig")
+    forms = config.get("forms") if isinstance(config, dict) else None
+    fields: list[dict[str, Any]] = []
+    for form in forms if isinstance(forms, list) else []:
+        if isinstance(form, dict) and isinstance(form.get("formFields"), list):
+            fields.extend(f for f in form["formFields"] if isinstance(f, dict) and not f.get("isHidden"))
+    return fields
 
 
 def _subject_from_jwt(token: str) -> str:
@@ -84,6 +96,9 @@ class CoreClient:
         self.token: str | None = None
         self.subject: str | None = None
         self.initial_event_id: str = "0"
+        # What the end user types into a pre-chat form: by field name, else by "name" / "email" / "phone".
+        self.end_user: Mapping[str, str] = {}
+        self._prechat_fields: list[dict[str, Any]] | None = None  # from the deployment's config, once known
         # Called after a renewal that gave a new identity (whose event ids start over), so streams reopen.
         self.on_new_identity: Callable[[], Awaitable[None]] | None = None
         self.online = True
@@ -147,10 +162,14 @@ class CoreClient:
         end_user = context.get("endUser") or {} if isinstance(context, dict) else {}
         subject = end_user.get("subject") if isinstance(end_user, dict) else None
         self.subject = str(subject) if subject else _subject_from_jwt(token)
+        configuration = context.get("configuration") if isinstance(context, dict) else None
+        if isinstance(configuration, dict):
+            self._prechat_fields = _prechat_fields(configuration)
 
     def resume(self, token: str, subject: str | None) -> None:
-        """Use a token kept on the device (a relaunch)."""
+        """Use a token kept on the device (a relaunch: what was only in memory, like the pre-chat form, is gone)."""
         self.token = token
+        self._prechat_fields = None
         self.subject = subject or _subject_from_jwt(token)
 
     async def renew_token(self) -> None:
@@ -172,7 +191,10 @@ class CoreClient:
 
     # -- conversations ------------------------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str) -> None:
-        body = {"conversationId": conversation_id, "esDeveloperName": self.deployment, "routingAttributes": {}}
+        values = await self.prechat_values()  # the pre-chat form, if the deployment has one, comes first
+        if values:
+            self.timeline.add(Kind.UI, "app", "pre-chat form shown and submitted", {"fields": sorted(values)})
+        body = {"conversationId": conversation_id, "esDeveloperName": self.deployment, "routingAttributes": values}
         await self.request("POST", f"{API}/conversation", body=body)
 
     async def list_conversations(self, *, include_closed: bool) -> list[ConversationSummary]:
@@ -220,9 +242,28 @@ class CoreClient:
         except ApiError as exc:
             if exc.status != 417:
                 raise
-            self.timeline.add(Kind.UI, "app", "pre-chat form shown for a new session and submitted")
-            body.update({"isNewMessagingSession": True, "routingAttributes": {}, "language": "en"})
+            values = await self.prechat_values()
+            self.timeline.add(
+                Kind.UI, "app", "pre-chat form shown for a new session and submitted", {"fields": sorted(values)}
+            )
+            body.update({"isNewMessagingSession": True, "routingAttributes": values, "language": "en"})
             await self.request("POST", path, body=body)
+
+    async def prechat_values(self) -> dict[str, str]:
+        """The user's answers to the deployment's pre-chat form (its config is read once if the token lacked it)."""
+        if self._prechat_fields is None:
+            params = {"orgId": self.org_id, "esConfigName": self.deployment}
+            data = (await self.request("GET", CONFIG_PATH, params=params, auth=False)).json()
+            self._prechat_fields = _prechat_fields(data if isinstance(data, dict) else {})
+        answers = {str(f["name"]): self._answer(f) for f in self._prechat_fields if "name" in f}
+        return {name: value for name, value in answers.items() if value}  # a blank field is not submitted
+
+    def _answer(self, field: Mapping[str, Any]) -> str:
+        name, kind = str(field["name"]), str(field.get("type", "Text"))
+        if name in self.end_user:
+            return self.end_user[name]
+        by_type = {"Email": "email", "Phone": "phone", "Number": "number", "Checkbox": "checkbox"}
+        return self.end_user.get(by_type.get(kind, "name"), "")
 
     async def typing(self, conversation_id: str, started: bool) -> None:
         entry_type = "TypingStartedIndicator" if started else "TypingStoppedIndicator"

@@ -88,9 +88,15 @@ def _(world: World, hours: int) -> None:
     world.run(lambda: world.rig.configure(token_ttl_s=hours * 3600))
 
 
+PRECHAT_FORM = [
+    {"name": "Name", "type": "Text", "required": True},
+    {"name": "Email", "type": "Email", "required": True},
+]
+
+
 @given("the channel shows pre-chat for every session")
 def _(world: World) -> None:
-    world.run(lambda: world.rig.configure(prechat_display="Session"))
+    world.run(lambda: world.rig.configure(prechat_display="Session", prechat_fields=PRECHAT_FORM))
 
 
 # -- the user's side ------------------------------------------------------------------------------------------
