@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from report import report_records as RECORDS
 from rich.console import Console
 
 from harness.cli import build_parser, main
 from harness.commands import report as report_command
 from harness.report.directory import write_report
 from harness.report.results import aggregate, read_results
-
-
-def _load_records() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "report" / "report_records.py"
-    spec = importlib.util.spec_from_file_location("report_report_records", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-RECORDS = _load_records()
 
 
 def _write(tmp_path: Path, name: str, records: list[dict[str, object]], seed: int = 42) -> Path:

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from report import report_records as RECORDS
 from rich.console import Console
 
 from harness.cli import build_parser, main
 from harness.commands import run as run_command
 from harness.report.results import read_results
-
-
-def _load_records() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "report" / "report_records.py"
-    spec = importlib.util.spec_from_file_location("run_report_records", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-RECORDS = _load_records()
 
 # A stand-in for the pytest session: writes the given records like two xdist workers would, then exits with `code`.
 FAKE_SUITE = """

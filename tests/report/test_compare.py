@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from report_records import fake_profiles, make_run, matrix_records
 
 from harness.errors import UserError
 from harness.report.compare import Direction, compare_runs, compare_versions, version_steps
 from harness.report.results import Verdict, aggregate
+
+from .report_records import fake_profiles, make_run, matrix_records
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_records import fake_profiles, matrix_records
 
 from harness.errors import UserError
 from harness.report import directory
 from harness.report.directory import FILES, write_report
 from harness.report.results import Results, aggregate, read_results
+
+from .report_records import fake_profiles, matrix_records
 
 
 def _results(seed: int = 42) -> Results:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from report_records import evidence, make_run, matrix_records
-
 from harness.report.drilldown import drilldown, script_json
 from harness.report.results import aggregate
+
+from .report_records import evidence, make_run, matrix_records
 
 
 def _steps(document: dict[str, Any], cell: int) -> list[tuple[str, str]]:

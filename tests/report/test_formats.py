@@ -9,7 +9,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from lxml import etree
-from report_records import fake_profiles, make_run, matrix_records, write_records
 
 from harness.report.cucumber import render_cucumber, to_cucumber
 from harness.report.directory import render_files
@@ -17,6 +16,8 @@ from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
 from harness.report.readiness import InstallRow, assess
 from harness.report.results import Results, aggregate, load_runs
+
+from .report_records import fake_profiles, make_run, matrix_records, write_records
 
 SCHEMAS = Path(__file__).with_name("schemas")
 

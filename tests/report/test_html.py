@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from report_browser import Browser
-from report_records import fake_profiles, make_run, matrix_records
 
 from harness.report.directory import write_report
 from harness.report.html import render_html
 from harness.report.readiness import InstallRow, assess
 from harness.report.results import Results, aggregate, dumps, from_json
+
+from .report_browser import Browser
+from .report_records import fake_profiles, make_run, matrix_records
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import Browser
-from report_records import evidence, make_run
 
 from harness.report.directory import write_report
 from harness.report.results import aggregate
 from harness.report.sequence import LANE_WIDTH, LANES
+
+from .report_browser import Browser
+from .report_records import evidence, make_run
 
 LONG = "x" * 200
 IDS = ("0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7")

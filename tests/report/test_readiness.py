@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_records import fake_profiles, make_run, matrix_records
 
 from harness.errors import UserError
 from harness.report.readiness import (
@@ -18,6 +17,8 @@ from harness.report.readiness import (
     standing_of,
 )
 from harness.report.results import Verdict, aggregate
+
+from .report_records import fake_profiles, make_run, matrix_records
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from report_records import fake_profiles, make_run, matrix_records, write_records
 
 from harness.errors import UserError
 from harness.report.results import (
@@ -25,6 +24,8 @@ from harness.report.results import (
     version_key,
     write_results,
 )
+
+from .report_records import fake_profiles, make_run, matrix_records, write_records
 
 
 @pytest.mark.parametrize(
