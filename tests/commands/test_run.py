@@ -189,6 +189,22 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
 
 
 def test_the_default_seed_is_fixed_and_serial_adds_no_workers(tmp_path: Path) -> None:
-    command = run_command.pytest_command(_args(), tmp_path)
+    command = run_command.pytest_command(_args("-n", "0"), tmp_path)
     assert f"--seed {run_command.DEFAULT_SEED}" in " ".join(command)
     assert "-n" not in command
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, None), (2, "2"), (8, "4"), (None, None)])
+def test_workers_default_to_the_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int | None, workers: str | None
+) -> None:
+    monkeypatch.setattr(run_command.os, "cpu_count", lambda: cores)
+    command = run_command.pytest_command(_args(), tmp_path)
+    given = command[command.index("-n") + 1] if "-n" in command else None
+    assert given == workers
+
+
+def test_a_real_org_runs_serially_unless_told_otherwise(tmp_path: Path) -> None:
+    target = ("--target", "https://org.example", "--org-id", "00D000000000001", "--deployment", "Web")
+    assert "-n" not in run_command.pytest_command(_args(*target), tmp_path)
+    assert "-n" in run_command.pytest_command(_args(*target, "-n", "2"), tmp_path)

@@ -18,7 +18,7 @@ SELECTION = ["--sdk", "android-1.10", "--app", "persist-until-closed-event", "--
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[int]]:
     base = tmp_path_factory.mktemp("suite")
     codes = [
-        main(["run", *SELECTION, "--out", str(base / "serial")]),
+        main(["run", *SELECTION, "-n", "0", "--out", str(base / "serial")]),
         main(["run", *SELECTION, "-n", "2", "--out", str(base / "parallel")]),
     ]
     return base / "serial", base / "parallel", codes
