@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ DEFAULT_OUT = Path("miaw-report")
 EXIT_FAILED = 1  # a cell reached the --fail-on threshold
 EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)
 BLOCKED_SHOWN = 15
+CLEANUP_GRACE_S = 30.0  # how long an interrupted session may take to close what it opened
 REFRESH_SECONDS = 0.2  # how often the progress bar re-reads the record files while waiting for pytest to exit
 
 
@@ -216,9 +218,27 @@ def run_suite(command: Sequence[str], results_dir: Path, log: Path, console: Con
                     except subprocess.TimeoutExpired:
                         progress.update(task, total=count_collected(results_dir), completed=count_finished(results_dir))
         finally:
-            if process.poll() is None:
-                process.terminate()
-                process.wait()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes], grace_s: float = CLEANUP_GRACE_S) -> None:
+    """Let an interrupted session finish its teardown (it closes what it opened on a real org) before ending it.
+
+    A Ctrl-C at the terminal reaches the pytest process too; it is given `grace_s` to tear down, then one SIGINT of
+    its own (in case only this process was interrupted) and as long again, and only then a SIGTERM.
+    """
+    for nudge in (None, signal.SIGINT, signal.SIGTERM):
+        if process.poll() is not None:
+            return
+        if nudge is not None:
+            process.send_signal(nudge)
+        try:
+            process.wait(timeout=grace_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    process.kill()
+    process.wait()
 
 
 def _print_tail(log: Path, console: Console, lines: int = 25) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -208,3 +209,29 @@ def test_a_real_org_runs_serially_unless_told_otherwise(tmp_path: Path) -> None:
     target = ("--target", "https://org.example", "--org-id", "00D000000000001", "--deployment", "Web")
     assert "-n" not in run_command.pytest_command(_args(*target), tmp_path)
     assert "-n" in run_command.pytest_command(_args(*target, "-n", "2"), tmp_path)
+
+
+def test_an_interrupted_session_is_given_time_to_tear_down(tmp_path: Path) -> None:
+    # A child that ignores the first SIGINT for a moment (its teardown), then exits by itself on the second.
+    script = tmp_path / "child.py"
+    marker = tmp_path / "torn-down"
+    script.write_text(
+        "import signal, sys, time, pathlib\n"
+        "hits = []\n"
+        "def on_int(*_):\n"
+        "    hits.append(1)\n"
+        "    if len(hits) == 1:\n"
+        f"        pathlib.Path({str(marker)!r}).write_text('closed')\n"
+        "        sys.exit(130)\n"
+        "signal.signal(signal.SIGINT, on_int)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    time.sleep(0.05)\n",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+    run_command._stop(process, grace_s=0.2)  # the child got no SIGINT from a terminal: it is sent one
+    process.stdout.close()
+    assert process.returncode == 130
+    assert marker.read_text() == "closed"
