@@ -262,28 +262,24 @@ class SimulatedApp:
     async def end_chat(self) -> bool:
         """End Chat from the options menu: ends the messaging session (endSession)."""
         self._act("tap End Chat")
-        cid = self.conversation_id
-        if not self.ui.end_chat_button or cid is None or cid in self._fresh:
-            self.timeline.add(Kind.NOTE, "app", "no End Chat item available")
-            return False
-        try:
-            await self.core.end_session(cid)
-        except ApiError as exc:
-            self.timeline.add(Kind.NOTE, "app", f"End Chat failed: {exc.status} {exc.message}")
-            return False
-        return True
+        return await self._on_conversation("End Chat", bool(self.ui.end_chat_button), self.core.end_session)
 
     async def close_conversation(self) -> bool:
         """The app calls closeConversation on the current conversation."""
         self._act("close the conversation")
+        offered = bool(self.profile.flag("close_conversation_api"))
+        return await self._on_conversation("closeConversation", offered, self.core.close_conversation)
+
+    async def _on_conversation(self, what: str, offered: bool, call: Callable[[str], Awaitable[None]]) -> bool:
+        """One call on the current (created) conversation, if the app offers it; False when unavailable or refused."""
         cid = self.conversation_id
-        if not self.profile.flag("close_conversation_api") or cid is None or cid in self._fresh:
-            self.timeline.add(Kind.NOTE, "app", "closeConversation not available")
+        if not offered or cid is None or cid in self._fresh:
+            self.timeline.add(Kind.NOTE, "app", f"{what} not available")
             return False
         try:
-            await self.core.close_conversation(cid)
+            await call(cid)
         except ApiError as exc:
-            self.timeline.add(Kind.NOTE, "app", f"closeConversation failed: {exc.status} {exc.message}")
+            self.timeline.add(Kind.NOTE, "app", f"{what} failed: {exc.status} {exc.message}")
             return False
         return True
 
