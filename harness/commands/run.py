@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands import config as settings_file
+from harness.commands import inputs, signals
+from harness.commands.progress import progress_for
 from harness.errors import UserError
-from harness.report.directory import check_out_dir, write_report
+from harness.report.directory import Staging, check_out_dir, prepare, render_files
 from harness.report.junit import FAILING
 from harness.report.readiness import InstallRow, assess, read_install_base
 from harness.report.results import Results, Verdict, aggregate, count_collected, count_finished, counts, load_runs
@@ -32,7 +34,8 @@ DEFAULT_OUT = Path("miaw-report")
 EXIT_FAILED = 1  # a cell reached the --fail-on threshold
 EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)
 BLOCKED_SHOWN = 15
-CLEANUP_GRACE_S = 30.0  # how long an interrupted session may take to close what it opened
+CLEANUP_GRACE_S = 5.0  # how long an interrupted session against the mock may take to tear down
+TARGET_CLEANUP_GRACE_S = 30.0  # against a real org: it closes the conversations it opened there
 REFRESH_SECONDS = 0.2  # how often the progress bar re-reads the record files while waiting for pytest to exit
 
 
@@ -84,9 +87,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interactive", action="store_true", help="with --target: a person plays the rep, told what to do on the tty"
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (default: miaw-harness.toml, or [tool.miaw-harness] in pyproject.toml, found upwards)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0, help="no progress or summary"
+    )
+    parser.add_argument(
+        "-v", "--verbose", dest="verbosity", action="store_const", const=1, help="every blocked cell and the command"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    argv = getattr(args, "argv", None)
+    if argv is not None:  # from the command line: a settings file fills in what the flags left out
+        settings = settings_file.find(Path.cwd(), args.config)
+        if settings is not None:
+            settings_file.apply(args, settings, add_arguments, argv)
+            if args.verbosity >= 0:
+                Console().print(f"settings: {settings.where}", markup=False, highlight=False, soft_wrap=True)
     return execute(args, pytest_command)
 
 
@@ -134,8 +156,11 @@ def plan(args: argparse.Namespace) -> Plan:
         for directory in directories:
             if not directory.is_dir():
                 raise UserError(f"{option} {directory} is not a directory")
+            inputs.check_toml_texts(directory, option)
     if args.features is not None and not args.features.exists():
         raise UserError(f"--features {args.features} does not exist")
+    if args.features is not None:
+        inputs.check_features(args.features)
     target = (args.target, args.org_id, args.deployment)
     if any(target) and not all(target):
         raise UserError("--target, --org-id and --deployment go together: give all three or none")
@@ -166,13 +191,33 @@ def plan(args: argparse.Namespace) -> Plan:
 
 
 def execute(args: argparse.Namespace, command: CommandFactory, console: Console | None = None) -> int:
+    """Check everything, reserve `--out`, run the suite, and swap the new report in; SIGTERM acts like Ctrl-C."""
     console = console or Console()
-    checked = plan(args)
-    console.print(f"seed {args.seed}")
-    with tempfile.TemporaryDirectory(prefix="miaw-results-") as tmp:
+    verbosity = int(getattr(args, "verbosity", 0))
+    with signals.terminate_like_interrupt():
+        checked = plan(args)
+        staging = prepare(checked.out)
+        try:
+            code = _execute(args, command, console, checked, staging, verbosity)
+        finally:
+            staging.discard()  # no-op once the report was swapped in
+    return code
+
+
+def _execute(
+    args: argparse.Namespace, command: CommandFactory, console: Console, checked: Plan, staging: Staging, verbosity: int
+) -> int:
+    if verbosity >= 0:
+        console.print(f"seed {args.seed}")
+    sweep_results_dirs()
+    grace_s = TARGET_CLEANUP_GRACE_S if args.target else CLEANUP_GRACE_S
+    with tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-") as tmp:
         results_dir = Path(tmp)
         log = results_dir / "pytest.log"
-        code = run_suite(command(args, results_dir), results_dir, log, console)
+        argv = command(args, results_dir)
+        if verbosity > 0:
+            console.print(" ".join(argv), markup=False, highlight=False, soft_wrap=True)
+        code = run_suite(argv, results_dir, log, console, verbosity, grace_s)
         if code == 5:
             raise UserError("no scenario was collected: check --features, --sdk and --app")
         if code not in (0, 1):
@@ -185,8 +230,9 @@ def execute(args: argparse.Namespace, command: CommandFactory, console: Console 
             console.print("[red]the suite finished without writing any run record; no report was written[/red]")
             return EXIT_CRASHED
     results = aggregate(records, args.seed, checked.profiles)
-    out = write_report(results, checked.out, checked.install_base, args.fail_on)
-    print_summary(results, console)
+    out = staging.commit(render_files(results, checked.install_base, args.fail_on))
+    if verbosity >= 0:
+        print_summary(results, console, shown=None if verbosity > 0 else BLOCKED_SHOWN)
     readiness = assess(results, checked.install_base)
     console.print(readiness.headline, soft_wrap=True)
     console.print(readiness.blocks_line, soft_wrap=True)
@@ -194,51 +240,57 @@ def execute(args: argparse.Namespace, command: CommandFactory, console: Console 
     return exit_code(results, args.fail_on)
 
 
-def run_suite(command: Sequence[str], results_dir: Path, log: Path, console: Console) -> int:
-    """Run the pytest session, drawing a progress bar from the record files it appends to; its exit code."""
+RESULTS_PREFIX = "miaw-results-"
+
+
+def sweep_results_dirs() -> None:
+    """Remove the run-record folders of earlier runs that were killed outright (their process is gone)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{RESULTS_PREFIX}*-*"):
+        owner = path.name[len(RESULTS_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or not path.is_dir() or path.is_symlink() or _alive(int(owner)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_suite(
+    command: Sequence[str],
+    results_dir: Path,
+    log: Path,
+    console: Console,
+    verbosity: int = 0,
+    grace_s: float = CLEANUP_GRACE_S,
+) -> int:
+    """Run the pytest session, showing progress from the record files it appends to; its exit code. However this
+    ends (Ctrl-C, SIGTERM, an error), the session and its workers are stopped before it returns."""
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)  # the command is the whole configuration
     env.pop("PYTEST_XDIST_WORKER", None)
     with log.open("wb") as sink:
-        process = subprocess.Popen(list(command), cwd=results_dir, stdout=sink, stderr=subprocess.STDOUT, env=env)
-        progress = Progress(
-            TextColumn("[bold]scenarios"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        task = progress.add_task("run", total=None)
+        process = signals.start(command, cwd=results_dir, stdout=sink, env=env)
         try:
-            with progress:
+            with progress_for(console, verbosity) as progress:
                 while True:
                     try:
                         return process.wait(timeout=REFRESH_SECONDS)
                     except subprocess.TimeoutExpired:
-                        progress.update(task, total=count_collected(results_dir), completed=count_finished(results_dir))
+                        progress.update(count_collected(results_dir), count_finished(results_dir))
         finally:
-            _stop(process)
+            signals.stop(process, grace_s)
 
 
 def _stop(process: subprocess.Popen[bytes], grace_s: float = CLEANUP_GRACE_S) -> None:
-    """Let an interrupted session finish its teardown (it closes what it opened on a real org) before ending it.
-
-    A Ctrl-C at the terminal reaches the pytest process too; it is given `grace_s` to tear down, then one SIGINT of
-    its own (in case only this process was interrupted) and as long again, and only then a SIGTERM.
-    """
-    for nudge in (None, signal.SIGINT, signal.SIGTERM):
-        if process.poll() is not None:
-            return
-        if nudge is not None:
-            process.send_signal(nudge)
-        try:
-            process.wait(timeout=grace_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-    process.kill()
-    process.wait()
+    """End an interrupted session: SIGINT first (it tears down), then SIGTERM and SIGKILL (see `signals.stop`)."""
+    signals.stop(process, grace_s)
 
 
 def _print_tail(log: Path, console: Console, lines: int = 25) -> None:
@@ -268,13 +320,14 @@ def summary_table(results: Results) -> Table:
     return table
 
 
-def print_summary(results: Results, console: Console) -> None:
+def print_summary(results: Results, console: Console, shown: int | None = BLOCKED_SHOWN) -> None:
     console.print(summary_table(results))
     bad = [c for c in results.cells if c.verdict in (Verdict.BLOCKED, Verdict.ERROR)]
     if not bad:
         return
     console.print(f"[bold red]{len(bad)} blocked or errored cells[/bold red]")
-    for cell in bad[:BLOCKED_SHOWN]:
+    shown = len(bad) if shown is None else shown
+    for cell in bad[:shown]:
         variants = f" (broken by {', '.join(cell.broken_by)})" if cell.broken_by else ""
         console.print(
             f"  {cell.verdict.value}: {cell.scenario_id} [{cell.sdk}, {cell.app}]{variants}: {cell.reason}",
@@ -282,5 +335,5 @@ def print_summary(results: Results, console: Console) -> None:
             highlight=False,
             soft_wrap=True,
         )
-    if len(bad) > BLOCKED_SHOWN:
-        console.print(f"  ... and {len(bad) - BLOCKED_SHOWN} more in report.md")
+    if len(bad) > shown:
+        console.print(f"  ... and {len(bad) - shown} more in report.md (-v lists them all)")

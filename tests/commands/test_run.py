@@ -68,7 +68,7 @@ def test_a_run_writes_the_report_prints_the_summary_and_fails_on_blocked(tmp_pat
     assert results.seed == 42
     assert results.profile("ios-1.9").capabilities["typed_close_entry"].evidence == "documented"  # bundled data
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        ["index.html", "report.md", "results.json", "junit.xml", "cucumber.json"]
+        ["index.html", "report.md", "results.json", "junit.xml", "cucumber.json", "miaw-report.manifest.json"]
     )
 
 
@@ -158,7 +158,7 @@ def test_an_out_directory_of_other_things_is_refused(tmp_path: Path, capsys: pyt
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.md").write_text("mine", encoding="utf-8")
     assert main(["run", "--out", str(tmp_path / "docs")]) == 2
-    assert "not a miaw-harness report" in capsys.readouterr().err
+    assert "holds files the harness did not write (notes.md and no report manifest)" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "docs").iterdir()] == ["notes.md"]
 
 
