@@ -123,8 +123,8 @@ def check_out_dir(out: Path) -> None:
     if manifest is None:
         if entries or (out / MANIFEST).exists():
             raise UserError(
-                f"--out {out} holds files the harness did not write ({entries[0] if entries else MANIFEST} and no "
-                f"report manifest); pick an empty or new folder"
+                f"--out {out} is not a miaw-harness report: it holds {entries[0] if entries else MANIFEST} and no "
+                f"report manifest; pick an empty or new folder"
             )
         return
     folders = {parent.as_posix() + "/" for name in manifest for parent in Path(name).parents if parent != Path(".")}

@@ -158,7 +158,7 @@ def test_an_out_directory_of_other_things_is_refused(tmp_path: Path, capsys: pyt
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.md").write_text("mine", encoding="utf-8")
     assert main(["run", "--out", str(tmp_path / "docs")]) == 2
-    assert "holds files the harness did not write (notes.md and no report manifest)" in capsys.readouterr().err
+    assert "not a miaw-harness report: it holds notes.md and no report manifest" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "docs").iterdir()] == ["notes.md"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from harness.errors import UserError
 from harness.report import directory
-from harness.report.directory import FILES, write_report
+from harness.report.directory import FILES, MANIFEST, write_report
 from harness.report.results import Results, aggregate, read_results
 
 from .report_records import fake_profiles, matrix_records
@@ -20,7 +20,7 @@ def _results(seed: int = 42) -> Results:
 
 def test_a_new_directory_gets_every_file(tmp_path: Path) -> None:
     out = write_report(_results(), tmp_path / "a" / "report")
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST])
     assert read_results(out / "results.json") == _results()
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["report"]
 
@@ -28,11 +28,13 @@ def test_a_new_directory_gets_every_file(tmp_path: Path) -> None:
 def test_an_old_report_is_replaced_whole(tmp_path: Path) -> None:
     out = tmp_path / "report"
     write_report(_results(1), out)
-    (out / "stale.txt").write_text("from an older run", encoding="utf-8")
     write_report(_results(2), out)
     assert read_results(out / "results.json").seed == 2
-    assert not (out / "stale.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    (out / "notes.txt").write_text("the user's", encoding="utf-8")  # only what the harness wrote is replaced
+    with pytest.raises(UserError, match="holds notes.txt, which the harness did not write"):
+        write_report(_results(3), out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "the user's"
 
 
 def test_a_failed_render_leaves_the_old_report_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,14 +55,14 @@ def test_a_failed_render_leaves_the_old_report_untouched(tmp_path: Path, monkeyp
 def test_a_failed_swap_puts_the_old_report_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "report"
     write_report(_results(1), out)
-    real_rename = Path.rename
+    real_rename = directory.os.rename
 
-    def rename(self: Path, target: Path) -> Path:
-        if self.name.startswith(".report.new-"):
+    def rename(source: Path, target: Path) -> None:
+        if Path(source).name.startswith(".report.new-"):
             raise OSError("cross-device link")
-        return real_rename(self, target)
+        real_rename(source, target)
 
-    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(directory.os, "rename", rename)
     with pytest.raises(OSError, match="cross-device"):
         write_report(_results(2), out)
     assert read_results(out / "results.json").seed == 1
