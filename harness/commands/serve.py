@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ipaddress
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 
+from harness.commands import inputs, signals
 from harness.errors import UserError
 from harness.server.config import ServerConfig
 from harness.server.serve import bind_socket, self_signed_cert, uvicorn_config
@@ -24,7 +29,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML file: org id, deployments and their settings")
 
 
+def is_loopback(address: str) -> bool:
+    """Whether a bound address is reachable only from this machine."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(address: str, control: bool) -> str | None:
+    """The warning printed when the control API listens where other machines can reach it."""
+    if not control or is_loopback(address):
+        return None
+    return (
+        f"warning: listening on {address}, which other machines can reach, with the /control API on: anyone who "
+        "can connect can reset the runtime, mint tokens and act as the rep. Use --sandbox-like to turn /control "
+        "off, or a loopback --host (127.0.0.1)."
+    )
+
+
+@contextlib.contextmanager
+def tls_files(enabled: bool) -> Iterator[tuple[Path, Path] | None]:
+    """A fresh certificate and key in a private (0700) temporary folder, removed on exit; nothing without TLS."""
+    if not enabled:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="miaw-harness-tls-") as tmp:  # created 0700
+        yield self_signed_cert(Path(tmp))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.config:
+        inputs.check_text(args.config, "--config")
     config = ServerConfig.from_toml(args.config) if args.config else ServerConfig.default()
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be between 0 and 65535, got {args.port}")
@@ -32,16 +68,20 @@ def run(args: argparse.Namespace) -> int:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
-    with tempfile.TemporaryDirectory(prefix="miaw-harness-tls-") as tmp:
-        cert = self_signed_cert(Path(tmp)) if args.tls else None
+    control = not args.sandbox_like
+    # SIGTERM/SIGHUP unwind like Ctrl-C once uvicorn has shut down, so the key folder is always removed.
+    with sock, signals.terminate_like_interrupt(), tls_files(args.tls) as cert:
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
+        warning = exposure_warning(str(sock.getsockname()[0]), control)
+        if warning is not None:
+            print(warning, file=sys.stderr, flush=True)
         print(f"base URL:   {'https' if args.tls else 'http'}://{host}:{port}")
         print(f"org id:     {config.org_id}")
         print(f"deployment: {config.default_deployment}")
         if cert is not None:
             print(f"CA bundle:  {cert[0]}")
-        print(f"control:    {'off (sandbox-like)' if args.sandbox_like else '/control'}", flush=True)
-        server = uvicorn.Server(uvicorn_config(config, control=not args.sandbox_like, cert=cert, log_level="info"))
+        print(f"control:    {'/control' if control else 'off (sandbox-like)'}", flush=True)
+        server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert, log_level="info"))
         asyncio.run(server.serve(sockets=[sock]))
     return 0

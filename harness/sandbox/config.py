@@ -186,8 +186,13 @@ def _check_customer_jwt(raw: str | None, now_s: float) -> str | None:
         return raw
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         raise UserError(f"{ENV_CUSTOMER_JWT} has a non-numeric exp claim: mint a new customer identity token")
-    if exp <= now_s:
+    try:
         when = datetime.fromtimestamp(exp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):  # NaN, infinities, or beyond the calendar
+        raise UserError(
+            f"{ENV_CUSTOMER_JWT} has an exp claim that is not a time ({exp!r}): mint a new customer identity token"
+        ) from None
+    if exp <= now_s:
         raise UserError(
             f"{ENV_CUSTOMER_JWT} expired at {when} (its exp claim): mint a fresh customer identity token and set "
             f"{ENV_CUSTOMER_JWT} again"

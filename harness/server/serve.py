@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import os
 import socket
 import tempfile
 import threading
@@ -47,9 +48,12 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     cert_path = directory / "miaw-harness-cert.pem"
     key_path = directory / "miaw-harness-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by its owner only
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key_pem)
     return cert_path, key_path
 
 
