@@ -13,7 +13,7 @@ from harness.report.compare import Change, Direction, compare_runs, compare_vers
 from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
 from harness.report.readiness import assess, read_install_base
-from harness.report.results import read_results
+from harness.report.results import Results, read_results
 
 HELP = "Re-render the report from results.json, or compare it with another run (--compare) or SDK (--compare-sdk)."
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
-    results = read_results(args.results)
+    results = _read(args.results, "RESULTS.json")
     install = None if args.install_base is None else read_install_base(args.install_base)
     comparing = args.compare is not None or args.compare_sdk is not None
     if args.compare is not None and args.compare_sdk is not None:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     if out is not None:
         check_out_dir(out.resolve())
     if args.compare is not None:
-        before = read_results(args.compare)
+        before = _read(args.compare, "--compare")
         changes = compare_runs(before, results)
         print_changes(changes, f"{args.compare} -> {args.results}", console)
     elif args.compare_sdk is not None:
@@ -53,6 +53,16 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
         console.print(readiness.blocks_line, soft_wrap=True)
         console.print(f"report: {written / 'index.html'}", soft_wrap=True)
     return 0
+
+
+def _read(path: Path, what: str) -> Results:
+    """A results file, where a binary or non-UTF-8 file is a usage error naming it."""
+    try:
+        return read_results(path)
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start}): give a results.json written by `run`"
+        ) from None
 
 
 def print_changes(changes: list[Change], title: str, console: Console) -> None:
