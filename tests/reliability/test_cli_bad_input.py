@@ -68,7 +68,10 @@ def test_a_binary_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_a_gherkin_syntax_error_names_the_file_and_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], suite_never_starts: list[object]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    suite_never_starts: list[object],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     features = tmp_path / "mine"
@@ -83,7 +86,10 @@ def test_a_gherkin_syntax_error_names_the_file_and_line(
 
 
 def test_a_binary_feature_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], suite_never_starts: list[object]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    suite_never_starts: list[object],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.feature").write_bytes(BINARY)

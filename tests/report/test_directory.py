@@ -32,7 +32,7 @@ def test_an_old_report_is_replaced_whole(tmp_path: Path) -> None:
     assert read_results(out / "results.json").seed == 2
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
     (out / "notes.txt").write_text("the user's", encoding="utf-8")  # only what the harness wrote is replaced
-    with pytest.raises(UserError, match="holds notes.txt, which the harness did not write"):
+    with pytest.raises(UserError, match=r"holds notes\.txt, which the harness did not write"):
         write_report(_results(3), out)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "the user's"
 
