@@ -282,9 +282,12 @@ def run_suite(
             with progress_for(console, verbosity) as progress:
                 while True:
                     try:
-                        return process.wait(timeout=REFRESH_SECONDS)
+                        code = process.wait(timeout=REFRESH_SECONDS)
                     except subprocess.TimeoutExpired:
                         progress.update(count_collected(results_dir), count_finished(results_dir))
+                        continue
+                    progress.update(count_collected(results_dir), count_finished(results_dir))
+                    return code
         finally:
             signals.stop(process, grace_s)
 

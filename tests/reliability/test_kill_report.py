@@ -34,7 +34,7 @@ def _expected(files: dict[str, str]) -> set[tuple[str, bytes]]:
 
 
 def _which(out: Path) -> str:
-    """"A" or "B" if `out` is exactly that complete report (manifest included), else a description of the damage."""
+    """ "A" or "B" if `out` is exactly that complete report (manifest included), else a description of the damage."""
     tree = _tree(out) if out.is_dir() else {}
     manifest = json.loads(tree.pop(MANIFEST, b"null"))
     for tag, files in zip("AB", VERSIONS, strict=True):
