@@ -65,13 +65,13 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platfo
 
 
 def _end_with_parent() -> None:  # runs in the child between fork and exec
-    os.setsid()
+    os.setpgid(0, 0)  # a group of its own, still on the terminal (`--interactive` prompts on /dev/tty)
     if _LIBC is not None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, int(signal.SIGINT), 0, 0, 0)
 
 
 def start(command: Sequence[str], *, cwd: Path, stdout: IO[bytes], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    """Start `command` in its own session, interrupted by the kernel if this process dies without stopping it."""
+    """Start `command` in a process group of its own, interrupted by the kernel if this process dies first."""
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
