@@ -10,7 +10,7 @@ from rich.table import Table
 
 from harness.errors import UserError
 from harness.report.compare import Change, Direction, compare_runs, compare_versions
-from harness.report.directory import check_out_dir, write_report
+from harness.report.directory import prepare, render_files
 from harness.report.junit import FAILING
 from harness.report.readiness import assess, read_install_base
 from harness.report.results import Results, read_results
@@ -37,21 +37,24 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     if args.compare is not None and args.compare_sdk is not None:
         raise UserError("give --compare or --compare-sdk, not both")
     out = args.out if args.out is not None or not comparing else None
-    if out is not None:
-        check_out_dir(out.resolve())
-    if args.compare is not None:
-        before = _read(args.compare, "--compare")
-        changes = compare_runs(before, results)
-        print_changes(changes, f"{args.compare} -> {args.results}", console)
-    elif args.compare_sdk is not None:
-        older, newer = args.compare_sdk
-        print_changes(compare_versions(results, older, newer), f"{older} -> {newer}", console)
-    if out is not None:
-        written = write_report(results, out, install, args.fail_on)
-        readiness = assess(results, install)
-        console.print(readiness.headline, soft_wrap=True)
-        console.print(readiness.blocks_line, soft_wrap=True)
-        console.print(f"report: {written / 'index.html'}", soft_wrap=True)
+    staging = prepare(out) if out is not None else None  # `--out` is checked and reserved before any work
+    try:
+        if args.compare is not None:
+            before = _read(args.compare, "--compare")
+            changes = compare_runs(before, results)
+            print_changes(changes, f"{args.compare} -> {args.results}", console)
+        elif args.compare_sdk is not None:
+            older, newer = args.compare_sdk
+            print_changes(compare_versions(results, older, newer), f"{older} -> {newer}", console)
+        if staging is not None:
+            written = staging.commit(render_files(results, install, args.fail_on))
+            readiness = assess(results, install)
+            console.print(readiness.headline, soft_wrap=True)
+            console.print(readiness.blocks_line, soft_wrap=True)
+            console.print(f"report: {written / 'index.html'}", soft_wrap=True)
+    finally:
+        if staging is not None:
+            staging.discard()  # no-op once the report was swapped in
     return 0
 
 

@@ -113,3 +113,16 @@ def test_an_absurd_customer_token_expiry(
     argv = ["validate", "--scrt-url", "https://org.example", "--org-id", "00D000000000001", "--deployment", "Web"]
     assert main(argv) == 2
     _one_line(capsys, "validate", "MIAW_CUSTOMER_JWT", "exp")
+
+
+def test_report_finds_an_unwritable_out_before_comparing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    good = write_report(aggregate(RECORDS.matrix_records(), 1, RECORDS.fake_profiles()), tmp_path / "r")
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    results = str(good / "results.json")
+    assert main(["report", results, "--compare", results, "--out", "afile/x"]) == 2
+    captured = capsys.readouterr()
+    assert "cells better" not in captured.out
+    assert captured.err.count("\n") == 1 and "afile is a file" in captured.err
