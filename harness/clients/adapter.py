@@ -28,6 +28,8 @@ __all__ = [
     "ClientError",
     "ClientMessage",
     "ClientUi",
+    "Composer",
+    "MessageState",
     "Recorder",
     "capabilities_of",
     "missing",

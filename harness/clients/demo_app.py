@@ -6,6 +6,7 @@ the org id and the default deployment of the runtime that serves it.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -14,16 +15,25 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-__all__ = ["DEMO_DIR", "DEMO_PATH", "add_demo_client", "demo_url"]
+from harness.clients.browser_config import BrowserClientConfig, load_browser_config
+
+__all__ = ["DEMO_BROWSER_TOML", "DEMO_DIR", "DEMO_PATH", "add_demo_client", "demo_browser_config", "demo_url"]
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PATH = "/demo/"
+DEMO_BROWSER_TOML = DEMO_DIR / "browser-client.toml"
 
 
 def demo_url(base_url: str, policy: str | None = None) -> str:
     """The page's address on a runtime at `base_url`, optionally with a conversation-id policy."""
     url = base_url.rstrip("/") + DEMO_PATH
     return f"{url}?policy={policy}" if policy else url
+
+
+def demo_browser_config(base_url: str, policy: str) -> BrowserClientConfig:
+    """The shipped browser-adapter description of the demo chat, pointed at a runtime and a policy."""
+    config = load_browser_config(DEMO_BROWSER_TOML)
+    return dataclasses.replace(config, name=f"demo chat ({policy})", url=demo_url(base_url, policy))
 
 
 def _routes(org_id: str, deployment: str) -> list[BaseRoute]:
