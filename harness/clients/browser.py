@@ -3,10 +3,11 @@
 Theory of operation: Chromium runs on a fresh profile for as long as the adapter lives. The page lives in a browser
 context; `reopen_chat()` reloads it (web storage and memory of the context survive), and `relaunch()` closes the
 context and opens a new one that starts from the first one's cookies, local storage and IndexedDB, as a browser
-closed and opened again keeps them on a user's machine (session storage and page memory are gone). Every action ends with a `ClientUi` snapshot read in one script from
-the selectors of the page's TOML description. `settle()` waits on a condition: when the page tells its subject and
-the newest event it handled, until that reaches the newest event id the runtime has for the subject (asked through
-the control API) and the page is idle; otherwise until the page's DOM has not changed for `quiet_ms`.
+closed and opened again keeps them on a user's machine (session storage and page memory are gone). Every action
+ends with a `ClientUi` snapshot read in one script from the selectors of the page's TOML description.
+`settle()` waits on a condition: when the page tells its subject and the newest event it handled, until that reaches
+the newest event id the runtime has for the subject (asked through the control API) and the page is idle; otherwise
+until the page's DOM has not changed for `quiet_ms`.
 
 Playwright is an optional dependency (`miaw-harness[browser]`); no browser is downloaded: the adapter starts the
 Chromium named in the TOML (Debian's /usr/bin/chromium by default).

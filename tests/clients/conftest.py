@@ -1,4 +1,4 @@
-"""Fixtures of the client-adapter tests: a loopback runtime with Session-Based Chat on that also serves the demo chat."""
+"""Fixtures of the client-adapter tests: a loopback runtime, Session-Based Chat on, that also serves the demo chat."""
 
 from __future__ import annotations
 

@@ -70,7 +70,9 @@ async def open_chat(server: RunningServer, control: ControlClient, policy: str) 
 
 
 @pytest.fixture
-async def chat(request: pytest.FixtureRequest, demo_server: RunningServer, control: ControlClient) -> AsyncIterator[Chat]:
+async def chat(
+    request: pytest.FixtureRequest, demo_server: RunningServer, control: ControlClient
+) -> AsyncIterator[Chat]:
     async for opened in open_chat(demo_server, control, request.param):
         yield opened
 
