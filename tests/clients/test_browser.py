@@ -6,16 +6,20 @@ The runtime side is played through the control API as in simulated runs: a rep a
 
 from __future__ import annotations
 
+import dataclasses
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
-from harness.clients.adapter import Capability, ClientAdapter, ClientMessage
+from clients.conftest import sbc_config
+from harness.clients.adapter import Capability, ClientAdapter, ClientError, ClientMessage
 from harness.clients.browser import BrowserAdapter
 from harness.clients.demo_app import demo_browser_config
 from harness.control import ControlClient
-from harness.server import RunningServer
+from harness.server import RunningServer, start_in_thread
 from harness.timeline import Kind, Timeline
 
 pytestmark = pytest.mark.anyio
@@ -165,3 +169,27 @@ async def test_quiet_screen_settle_without_the_control_api(demo_server: RunningS
         await app.settle()
         assert [m.text for m in app.ui.messages] == ["Hello", "Hello from the rep"]
         assert app.ui.find(sent.id) is not None
+
+
+async def test_a_chat_on_a_salesforce_scrt_name_reaches_the_mock_over_tls() -> None:
+    """Host-resolver rules send *.my.salesforce-scrt.com to the loopback runtime; its certificate names localhost."""
+    with start_in_thread(sbc_config(), demo_client=True, tls=True) as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        config = dataclasses.replace(
+            demo_browser_config(f"https://acme.my.salesforce-scrt.com:{port}", "web-storage"),
+            args=("--host-resolver-rules=MAP *.my.salesforce-scrt.com 127.0.0.1",),
+        )
+        async with BrowserAdapter(config) as strict:
+            with pytest.raises(ClientError, match=r"did not get ready: .*net::ERR_CERT_"):
+                await strict.launch()
+        async with (
+            httpx.AsyncClient(
+                base_url=server.base_url, verify=ssl.create_default_context(cafile=str(server.cert_path))
+            ) as http,
+            BrowserAdapter(dataclasses.replace(config, ignore_https_errors=True), control=ControlClient(http)) as app,
+        ):
+            await app.launch()
+            sent = await app.send("Hello over TLS")
+            await app.settle()
+            conv = await ControlClient(http).conversation(app.conversation_id or "")
+            assert conv is not None and sent.id in {m["id"] for m in conv["messages"]}
