@@ -165,8 +165,8 @@
       chat.dataset.conversationId = this.conversationId || "";
       chat.dataset.subject = this.subject || "";
       chat.dataset.policy = this.policy;
-      const cid = this.conversationId ? this.conversationId.slice(0, 8) : "none";
-      $("status").textContent = `policy ${this.policy} · conversation ${cid} · deployment ${this.deployment}`;
+      $("status").textContent =
+        `policy ${this.policy} · deployment ${this.deployment} · conversation ${this.conversationId || "none"}`;
     }
 
     // -- tokens
