@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh self-signed certificate")
     parser.add_argument("--sandbox-like", action="store_true", help="no /control API: behave like a real org's runtime")
     parser.add_argument("--config", type=Path, help="TOML file: org id, deployments and their settings")
+    parser.add_argument("--demo-client", action="store_true", help="also serve the demo web chat at /demo/")
 
 
 def is_loopback(address: str) -> bool:
@@ -81,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"deployment: {config.default_deployment}")
         if cert is not None:
             print(f"CA bundle:  {cert[0]}")
+        if args.demo_client:
+            print(f"demo chat:  {'https' if args.tls else 'http'}://{host}:{port}/demo/?policy=web-storage")
         print(f"control:    {'/control' if control else 'off (sandbox-like)'}", flush=True)
-        server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert, log_level="info"))
+        server = uvicorn.Server(
+            uvicorn_config(config, control=control, cert=cert, log_level="info", demo_client=args.demo_client)
+        )
         asyncio.run(server.serve(sockets=[sock]))
     return 0

@@ -106,9 +106,15 @@ def uvicorn_config(
     control: bool,
     cert: tuple[Path, Path] | None,
     log_level: str = "warning",
+    demo_client: bool = False,
 ) -> uvicorn.Config:
+    app = create_app(config, control=control)
+    if demo_client:
+        from harness.clients.demo_app import add_demo_client
+
+        add_demo_client(app)
     return uvicorn.Config(
-        create_app(config, control=control),
+        app,
         loop="auto",
         http="auto",
         lifespan="off",
@@ -121,14 +127,20 @@ def uvicorn_config(
 
 
 def start_in_thread(
-    config: ServerConfig, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False, control: bool = True
+    config: ServerConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: bool = False,
+    control: bool = True,
+    demo_client: bool = False,
 ) -> RunningServer:
     """Serve the runtime with uvicorn in a daemon thread; returns once the socket accepts connections."""
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     tmp = tempfile.TemporaryDirectory(prefix="miaw-harness-") if tls else None
     cert = self_signed_cert(Path(tmp.name)) if tmp else None
-    server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert))
+    server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert, demo_client=demo_client))
     failure: list[BaseException] = []
 
     def run() -> None:
