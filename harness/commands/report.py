@@ -6,10 +6,9 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
+from harness.commands.compare_output import add_compare_arguments, run_comparison
 from harness.errors import UserError
-from harness.report.compare import Change, Direction, compare_runs, compare_versions
 from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
 from harness.report.readiness import assess, read_install_base
@@ -26,7 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="re-render into DIR (default ./miaw-report)")
     parser.add_argument("--install-base", type=Path, metavar="CSV", help="platform,sdk_version,active_users rows")
-    parser.add_argument("--fail-on", choices=sorted(FAILING), default="blocked", help="what junit.xml counts as failed")
+    parser.add_argument(
+        "--fail-on",
+        choices=sorted(FAILING),
+        default="blocked",
+        help="what junit.xml counts as failed, and which regressions make a comparison exit 1 (default blocked)",
+    )
+    add_compare_arguments(parser)
 
 
 def run(args: argparse.Namespace, console: Console | None = None) -> int:
@@ -39,45 +44,15 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     out = args.out if args.out is not None or not comparing else None
     if out is not None:
         check_out_dir(out.resolve())
-    if args.compare is not None:
-        before = read_results(args.compare)
-        changes = compare_runs(before, results)
-        print_changes(changes, f"{args.compare} -> {args.results}", console)
-    elif args.compare_sdk is not None:
-        older, newer = args.compare_sdk
-        print_changes(compare_versions(results, older, newer), f"{older} -> {newer}", console)
+    code = 0
+    if comparing:
+        code = run_comparison(args, results, console)
     if out is not None:
         written = write_report(results, out, install, args.fail_on)
         readiness = assess(results, install)
+        if comparing and args.format != "text":  # keep stdout pure Markdown / JSON
+            console = Console(stderr=True)
         console.print(readiness.headline, soft_wrap=True)
         console.print(readiness.blocks_line, soft_wrap=True)
         console.print(f"report: {written / 'index.html'}", soft_wrap=True)
-    return 0
-
-
-def print_changes(changes: list[Change], title: str, console: Console) -> None:
-    worse = sum(1 for c in changes if c.direction is Direction.WORSE)
-    better = sum(1 for c in changes if c.direction is Direction.BETTER)
-    console.print(
-        f"{title}: {better} cells better, {worse} worse, {len(changes) - better - worse} added or removed",
-        soft_wrap=True,
-    )
-    if not changes:
-        return
-    table = Table(title=f"What changed ({title})")
-    for column in ("change", "scenario", "SDK", "app strategy", "before", "after", "reason"):
-        table.add_column(column)
-    for change in changes:
-        sdk = (
-            change.after_sdk if change.before_sdk == change.after_sdk else f"{change.before_sdk} -> {change.after_sdk}"
-        )
-        table.add_row(
-            change.direction.value,
-            change.scenario_id,
-            sdk,
-            change.app,
-            change.before.value if change.before else "-",
-            change.after.value if change.after else "-",
-            change.reason,
-        )
-    console.print(table)
+    return code
