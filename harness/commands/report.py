@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.commands.compare_output import add_compare_arguments, run_comparison
+from harness.commands.report_merge import is_merge, run_merge, single_results
 from harness.errors import UserError
 from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
@@ -18,7 +19,13 @@ HELP = "Re-render the report from results.json, or compare it with another run (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", type=Path, metavar="RESULTS.json", help="a results.json written by `run`")
+    parser.add_argument(
+        "results",
+        type=Path,
+        nargs="+",
+        metavar="RESULTS.json",
+        help="a results.json written by `run`; or `merge SHARD.json...` to join the shards of one run",
+    )
     parser.add_argument("--compare", type=Path, metavar="OTHER.json", help="an earlier results.json to compare with")
     parser.add_argument(
         "--compare-sdk", nargs=2, metavar=("OLDER", "NEWER"), help="compare two SDK profiles within RESULTS.json"
@@ -36,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
+    if is_merge(args):
+        return run_merge(args, console)
+    args.results = single_results(args)
     results = read_results(args.results)
     install = None if args.install_base is None else read_install_base(args.install_base)
     comparing = args.compare is not None or args.compare_sdk is not None

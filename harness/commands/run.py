@@ -15,6 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands.ci_run import (
+    add_ci_arguments,
+    check_summary_path,
+    mark_shard,
+    shard_options,
+    write_run_summary,
+)
 from harness.errors import UserError
 from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
@@ -84,6 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interactive", action="store_true", help="with --target: a person plays the rep, told what to do on the tty"
     )
+    add_ci_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +129,7 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
             command += ["--interactive"]
     if workers_of(args) > 1:
         command += ["-n", str(workers_of(args))]
-    return command
+    return command + shard_options(args)
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -162,6 +170,7 @@ def plan(args: argparse.Namespace) -> Plan:
     install = None if args.install_base is None else tuple(read_install_base(args.install_base))
     out = args.out.resolve()
     check_out_dir(out)
+    check_summary_path(args)
     return Plan(tuple(profiles), install, out)
 
 
@@ -184,14 +193,16 @@ def execute(args: argparse.Namespace, command: CommandFactory, console: Console 
             _print_tail(log, console)
             console.print("[red]the suite finished without writing any run record; no report was written[/red]")
             return EXIT_CRASHED
-    results = aggregate(records, args.seed, checked.profiles)
+    results = mark_shard(args, aggregate(records, args.seed, checked.profiles))
     out = write_report(results, checked.out, checked.install_base, args.fail_on)
     print_summary(results, console)
     readiness = assess(results, checked.install_base)
     console.print(readiness.headline, soft_wrap=True)
     console.print(readiness.blocks_line, soft_wrap=True)
     console.print(f"report: {out / 'index.html'}   seed {args.seed}", soft_wrap=True)
-    return exit_code(results, args.fail_on)
+    code = exit_code(results, args.fail_on)
+    write_run_summary(args, results, checked.install_base, out, code)
+    return code
 
 
 def run_suite(command: Sequence[str], results_dir: Path, log: Path, console: Console) -> int:

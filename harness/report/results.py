@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,7 @@ class Results:
     scenarios: tuple[Scenario, ...]
     apps: tuple[str, ...]
     cells: tuple[Cell, ...]
+    shard: tuple[int, int] | None = None  # (K, N) when these are the K-th of N slices of a run (`run --shard K/N`)
 
     def profile(self, name: str) -> Profile:
         for p in self.profiles:
@@ -378,13 +379,26 @@ def _ordered(
     return Results(seed, tuple(profile_list), tuple(scenario_list), tuple(app_list), tuple(cell_list))
 
 
+def assemble(
+    seed: int | None,
+    profiles: Iterable[Profile],
+    scenarios: Iterable[Scenario],
+    apps: Iterable[str],
+    cells: Iterable[Cell],
+) -> Results:
+    """Results from their parts, every list in its canonical order (so equal content gives equal files)."""
+    return _ordered(seed, profiles, scenarios, apps, cells)
+
+
 # --- results.json ------------------------------------------------------------------------------------------------
 
 
 def to_json(results: Results) -> dict[str, Any]:
+    shard = {} if results.shard is None else {"shard": {"index": results.shard[0], "total": results.shard[1]}}
     return {
         "schema": SCHEMA,
         "seed": results.seed,
+        **shard,
         "apps": list(results.apps),
         "profiles": [
             {
@@ -523,6 +537,7 @@ def from_json(data: Any, where: str = "results") -> Results:
             )
             for c in data["cells"]
         ]
+        shard = _shard_of(data.get("shard"))
         names = {p.name for p in profiles}
         ids = {s.id for s in scenarios}
         apps = [str(a) for a in data["apps"]]
@@ -532,7 +547,17 @@ def from_json(data: Any, where: str = "results") -> Results:
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{where}: malformed results file ({type(exc).__name__}: {exc})") from None
     seed = data.get("seed")
-    return _ordered(seed if isinstance(seed, int) else None, profiles, scenarios, apps, cells)
+    ordered = _ordered(seed if isinstance(seed, int) else None, profiles, scenarios, apps, cells)
+    return ordered if shard is None else replace(ordered, shard=shard)
+
+
+def _shard_of(raw: Any) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    index, total = int(raw["index"]), int(raw["total"])
+    if not 1 <= index <= total:
+        raise ValueError(f"shard {index}/{total} is not a slice K/N with 1 <= K <= N")
+    return index, total
 
 
 def read_results(path: Path) -> Results:
