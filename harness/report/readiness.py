@@ -46,6 +46,8 @@ class ProfileStanding:
     profile: Profile
     standing: Standing
     failing: tuple[str, ...]  # scenario ids that are not pass / not applicable
+    blocked: tuple[str, ...] = ()  # scenario ids whose cell is blocked
+    degraded: tuple[str, ...] = ()  # scenario ids whose cell is degraded
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +117,13 @@ class Readiness:
         for app in dict.fromkeys(s.app for s in self.standings):
             blocked = [s for s in self.standings if s.app == app and s.standing is Standing.BLOCKED]
             if blocked:
-                scenarios = sorted({sid for s in blocked for sid in s.failing})
+                stuck = {sid for s in blocked for sid in s.blocked}
+                degraded = {sid for s in blocked for sid in s.degraded} - stuck
                 labels = ", ".join(s.profile.label for s in blocked)
-                lines.append(f"{app} on {labels} ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+                counted = f"{len(stuck)} scenario{'s' if len(stuck) != 1 else ''} blocked"
+                if degraded:
+                    counted += f"; {len(degraded)} more degraded"
+                lines.append(f"{app} on {labels} ({counted})")
         return lines
 
     @property
@@ -149,7 +155,10 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
             if not mine:
                 continue
             failing = tuple(c.scenario_id for c in mine if c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE))
-            standings.append(ProfileStanding(app, profile, standing_of([c.verdict for c in mine]), failing))
+            blocked = tuple(c.scenario_id for c in mine if c.verdict is Verdict.BLOCKED)
+            degraded = tuple(c.scenario_id for c in mine if c.verdict is Verdict.DEGRADED)
+            standing = standing_of([c.verdict for c in mine])
+            standings.append(ProfileStanding(app, profile, standing, failing, blocked, degraded))
     minimums = [
         _minimum(app, platform, [s for s in standings if s.app == app and s.profile.platform == platform])
         for app in results.matrix_apps()
