@@ -102,6 +102,7 @@ class Readiness:
     advice: tuple[Advice, ...]
     install: tuple[InstallShare, ...] | None
     total_users: int | None
+    install_rows: tuple[InstallRow, ...] | None = None  # the install base the shares were computed from
 
     @property
     def safe_for(self) -> list[str]:
@@ -167,7 +168,8 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
     ]
     install = None if install_base is None else _install_shares(results, standings, install_base)
     total = None if install_base is None else sum(r.users for r in install_base)
-    return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total)
+    rows = None if install_base is None else tuple(install_base)
+    return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total, rows)
 
 
 def _minimum(app: str, platform: str, rows: Sequence[ProfileStanding]) -> MinimumVersion:
