@@ -8,6 +8,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
 from harness.errors import UserError
+from harness.report.results import Results, read_results
 
 
 def check_text(path: Path, what: str) -> str:
@@ -22,6 +23,16 @@ def check_text(path: Path, what: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserError(f"{what} {path} is not UTF-8 text (byte {exc.start}): is it the right file?") from None
+
+
+def results_file(path: Path, what: str) -> Results:
+    """A results.json written by `run`, where a binary or non-UTF-8 file is a usage error naming it."""
+    try:
+        return read_results(path)
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start}): give a results.json written by `run`"
+        ) from None
 
 
 def check_toml_texts(directory: Path, option: str) -> None:

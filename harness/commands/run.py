@@ -16,6 +16,13 @@ from rich.table import Table
 
 from harness.commands import config as settings_file
 from harness.commands import inputs, signals
+from harness.commands.ci_run import (
+    add_ci_arguments,
+    check_summary_path,
+    mark_shard,
+    shard_options,
+    write_run_summary,
+)
 from harness.commands.progress import progress_for
 from harness.errors import UserError
 from harness.report.directory import Staging, check_out_dir, prepare, render_files
@@ -99,6 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", dest="verbosity", action="store_const", const=1, help="every blocked cell and the command"
     )
+    add_ci_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,7 +152,7 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
             command += ["--interactive"]
     if workers_of(args) > 1:
         command += ["-n", str(workers_of(args))]
-    return command
+    return command + shard_options(args)
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -188,6 +196,7 @@ def plan(args: argparse.Namespace) -> Plan:
     install = None if args.install_base is None else tuple(read_install_base(args.install_base))
     out = args.out.resolve()
     check_out_dir(out)
+    check_summary_path(args)
     return Plan(tuple(profiles), install, out)
 
 
@@ -230,7 +239,7 @@ def _execute(
             _print_tail(log, console)
             console.print("[red]the suite finished without writing any run record; no report was written[/red]")
             return EXIT_CRASHED
-    results = aggregate(records, args.seed, checked.profiles)
+    results = mark_shard(args, aggregate(records, args.seed, checked.profiles))
     out = staging.commit(render_files(results, checked.install_base, args.fail_on))
     if verbosity >= 0:
         print_summary(results, console, shown=None if verbosity > 0 else BLOCKED_SHOWN)
@@ -238,7 +247,9 @@ def _execute(
     console.print(readiness.headline, soft_wrap=True)
     console.print(readiness.blocks_line, soft_wrap=True)
     console.print(f"report: {out / 'index.html'}   seed {args.seed}", soft_wrap=True)
-    return exit_code(results, args.fail_on)
+    code = exit_code(results, args.fail_on)
+    write_run_summary(args, results, checked.install_base, out, code)
+    return code
 
 
 RESULTS_PREFIX = "miaw-results-"

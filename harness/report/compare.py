@@ -13,6 +13,8 @@ from harness.report.results import SEVERITY, Results, Verdict
 class Direction(StrEnum):
     BETTER = "better"
     WORSE = "worse"
+    NEW_COVERAGE = "new coverage"  # a cell that did not apply now does, and passes: neither better nor worse
+    NO_LONGER_APPLIES = "no longer applies"  # a judged cell became not applicable: coverage lost, not an improvement
     ADDED = "added"
     REMOVED = "removed"
 
@@ -37,10 +39,21 @@ class Change:
 
 
 def _direction(before: Verdict, after: Verdict) -> Direction | None:
-    # not_applicable has the lowest severity but is not "better" than a pass: only compare verdicts that were judged
-    if before is after or Verdict.NOT_APPLICABLE in (before, after):
-        return None if before is after else Direction.BETTER if after is Verdict.NOT_APPLICABLE else Direction.WORSE
+    """How a cell moved. not_applicable is not on the severity scale: a cell that starts to apply and passes is new
+    coverage; one that starts to apply and fails is worse (users of `after` meet it); one that stops applying is
+    coverage lost, never an improvement."""
+    if before is after:
+        return None
+    if before is Verdict.NOT_APPLICABLE:
+        return Direction.NEW_COVERAGE if after is Verdict.PASS else Direction.WORSE
+    if after is Verdict.NOT_APPLICABLE:
+        return Direction.NO_LONGER_APPLIES
     return Direction.WORSE if SEVERITY[after] > SEVERITY[before] else Direction.BETTER
+
+
+def is_regression(change: Change, failing: frozenset[Verdict]) -> bool:
+    """A cell that got worse and now sits at or above the `--fail-on` threshold (`failing`)."""
+    return change.direction is Direction.WORSE and change.after in failing
 
 
 def compare_runs(before: Results, after: Results) -> list[Change]:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.results import Results, Run
+from harness.report.results import Results, Run, Verdict
 from harness.report.sequence import ends, kind, label, layout
+from harness.report.wording import reason_text
 
 # Characters that could end or confuse a <script> element, written as JSON escapes instead.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -64,16 +65,44 @@ class _Drilldown:
         return self.evidence(tuple(items)), ids
 
     def encode_run(self, run: Run) -> list[Any]:
+        """[variant, settings, verdict, reason, seed, evidence, [ids], setup steps, step that went wrong or -1]."""
         settings = "".join(f"{k}={v} " for k, v in run.settings.items())
         return [self.string(run.variant), self.string(settings), self.string(run.verdict.value),
-                self.string(run.reason), run.seed]  # fmt: skip
+                self.string(run.reason), run.seed, *self.encode_evidence(run.evidence),
+                setup_length(run.evidence), went_wrong(run)]  # fmt: skip
+
+
+def setup_length(evidence: Sequence[Mapping[str, Any]]) -> int:
+    """How many leading steps set the org up (the admin's saves and publishes) before the scenario itself starts."""
+    count = 0
+    for step in evidence:
+        if step.get("actor") != "admin":
+            break
+        count += 1
+    return count if count < len(evidence) else 0
+
+
+def went_wrong(run: Run) -> int:
+    """The position of the step where a failing run first went wrong: the harness's first finding or the first
+    refused request, whichever comes first; the last step when neither is there; -1 for a pass."""
+    if run.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE) or not run.evidence:
+        return -1
+    for position, step in enumerate(run.evidence):
+        detail = step.get("detail")
+        status = detail.get("status") if isinstance(detail, Mapping) else None
+        if step.get("kind") == "note" and step.get("actor") == "harness":
+            return position
+        if step.get("kind") == "request" and isinstance(status, int) and status >= 400:
+            return position
+    return len(run.evidence) - 1
 
 
 def drilldown(results: Results) -> dict[str, Any]:
     """cells[i] (i = the data-cell of the matrix cell) is [scenario name, SDK, app, verdict, reason code, reason,
-    [broken by], [[variant, settings, verdict, reason, seed]], deciding run position, evidence, [ids]]; names and
-    text are numbers into `strings`, evidence is a number into `evidence`, whose items are numbers into `steps`;
-    the ids (numbers into `ids`) fill the HOLEs of that evidence's step text in order."""
+    [broken by], [run...], deciding run position, scenario id, reason in words]; a run is [variant, settings,
+    verdict, reason, seed, evidence, [ids], setup steps, step that went wrong]; names and text are numbers into
+    `strings`, evidence is a number into `evidence`, whose items are numbers into `steps`; the ids (numbers into
+    `ids`) fill the HOLEs of that evidence's step text in order."""
     table = _Drilldown()
     names = {s.id: s.name for s in results.scenarios}
     cells = []
@@ -90,7 +119,8 @@ def drilldown(results: Results) -> dict[str, Any]:
                 [table.string(b) for b in cell.broken_by],
                 [table.encode_run(run) for run in cell.runs],
                 next(i for i, run in enumerate(cell.runs) if run is deciding),
-                *table.encode_evidence(deciding.evidence),
+                table.string(cell.scenario_id),
+                table.string(reason_text(cell.reason_code)),
             ]
         )
     return {

@@ -5,10 +5,12 @@ from __future__ import annotations
 import jinja2
 from markupsafe import Markup
 
-from harness.report.compare import version_steps
+from harness.report.chart import blocked_bars
+from harness.report.compare import Change, Direction, version_steps
 from harness.report.drilldown import drilldown, script_json
 from harness.report.readiness import Readiness
 from harness.report.results import Profile, Results, Verdict
+from harness.report.wording import reason_text, strategy_descriptions
 
 # Text glyphs every system font has (emoji fonts are often missing on CI machines and in headless browsers).
 GLYPH = {
@@ -36,6 +38,11 @@ def _evidence_counts(profile: Profile) -> dict[str, int]:
     return dict(sorted(tally.items()))
 
 
+def _tally(changes: list[Change]) -> str:
+    counted = [(d, sum(1 for c in changes if c.direction is d)) for d in Direction]
+    return ", ".join(f"{n} {d.value}" for d, n in counted if n)
+
+
 def render_html(results: Results, readiness: Readiness) -> str:
     cells = results.cell_map()
     index = {cell.key: i for i, cell in enumerate(results.cells)}
@@ -48,6 +55,7 @@ def render_html(results: Results, readiness: Readiness) -> str:
     rows = {p.name for p in results.sdk_profiles()}
     used = {(c.app, c.scenario_id) for c in results.cells if c.sdk in rows}
     columns = {app: [s for s in results.scenarios if (app, s.id) in used] for app in results.matrix_apps()}
+    steps = version_steps(results)
     template = _ENV.get_template("index.html.j2")
     return template.render(
         results=results,
@@ -59,7 +67,11 @@ def render_html(results: Results, readiness: Readiness) -> str:
         symbol=symbol,
         verdicts=list(Verdict),
         evidence_counts=_evidence_counts,
-        steps=version_steps(results),
+        steps=steps,
+        step_counts=[_tally(changes) for _, _, changes in steps],
+        bars=blocked_bars(results, readiness, readiness.install_rows),
+        descriptions=strategy_descriptions(),
+        reason_text=reason_text,
         apps=results.matrix_apps(),
         columns=columns,
         org_cells=results.org_cells(),

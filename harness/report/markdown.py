@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from harness.report.compare import version_steps
+from harness.report.findings import group_findings
 from harness.report.readiness import Readiness
-from harness.report.results import Results, Verdict, counts
+from harness.report.results import Cell, Results, Verdict, counts
 
 SYMBOL = {
     Verdict.PASS: "✅",
@@ -14,11 +15,38 @@ SYMBOL = {
     Verdict.NEEDS_REP: "👤",
     Verdict.ERROR: "💥",
 }
-BLOCKED_LIMIT = 40
+BLOCKED_LIMIT = 40  # findings listed
+SCENARIOS_SHOWN = 4  # scenario names per finding
 
 
 def _cell_text(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _findings(results: Results, cells: list[Cell]) -> list[str]:
+    """Blocked and errored cells, identical findings folded into one row each."""
+    findings = group_findings(cells)
+    lines = [
+        "## Blocked cells",
+        "",
+        f"{len(cells)} cells in {len(findings)} findings (cells of one app strategy that fail the same way).",
+        "",
+        "| App strategy | Verdict | Reason | SDK versions | Scenarios | Broken by |",
+        "|---|---|---|---|---|---|",
+    ]
+    for finding in findings[:BLOCKED_LIMIT]:
+        ids = finding.scenario_ids()
+        names = [results.scenario(sid).name for sid in ids[:SCENARIOS_SHOWN]]
+        more = f" and {len(ids) - SCENARIOS_SHOWN} more" if len(ids) > SCENARIOS_SHOWN else ""
+        lines.append(
+            f"| {finding.app} | {SYMBOL[finding.verdict]} {finding.verdict.value} ({len(finding.cells)} cells) | "
+            f"{_cell_text(finding.reason)} | {finding.sdk_text(results)} | "
+            f"{len(ids)}: {_cell_text('; '.join(names))}{more} | {', '.join(finding.broken_by) or '—'} |"
+        )
+    if len(findings) > BLOCKED_LIMIT:
+        lines.append(f"\n… and {len(findings) - BLOCKED_LIMIT} more findings (see index.html or results.json).")
+    lines.append("")
+    return lines
 
 
 def render_markdown(results: Results, readiness: Readiness) -> str:
@@ -70,17 +98,7 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
     lines.append("")
     blocked = [c for c in results.cells if c.verdict in (Verdict.BLOCKED, Verdict.ERROR)]
     if blocked:
-        lines += ["## Blocked cells", "", "| Scenario | SDK | App strategy | Verdict | Broken by | Reason |"]
-        lines.append("|---|---|---|---|---|---|")
-        for cell in blocked[:BLOCKED_LIMIT]:
-            lines.append(
-                f"| {_cell_text(results.scenario(cell.scenario_id).name)} | {cell.sdk} | {cell.app} | "
-                f"{SYMBOL[cell.verdict]} {cell.verdict.value} | {', '.join(cell.broken_by) or '—'} | "
-                f"{_cell_text(cell.reason)} |"
-            )
-        if len(blocked) > BLOCKED_LIMIT:
-            lines.append(f"\n… and {len(blocked) - BLOCKED_LIMIT} more (see results.json).")
-        lines.append("")
+        lines += _findings(results, blocked)
     org = results.org_cells()
     if org:
         lines += ["## Org and runtime checks", "", "| Check | Verdict | Reason |", "|---|---|---|"]
@@ -96,6 +114,8 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
         for older, newer, changes in steps:
             better = sum(1 for c in changes if c.direction == "better")
             worse = sum(1 for c in changes if c.direction == "worse")
-            lines.append(f"- {older} → {newer}: {better} cells better, {worse} worse")
+            new = sum(1 for c in changes if c.direction == "new coverage")
+            extra = f", {new} newly covered" if new else ""
+            lines.append(f"- {older} → {newer}: {better} cells better, {worse} worse{extra}")
         lines.append("")
     return "\n".join(lines)

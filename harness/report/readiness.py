@@ -46,6 +46,8 @@ class ProfileStanding:
     profile: Profile
     standing: Standing
     failing: tuple[str, ...]  # scenario ids that are not pass / not applicable
+    blocked: tuple[str, ...] = ()  # scenario ids whose cell is blocked
+    degraded: tuple[str, ...] = ()  # scenario ids whose cell is degraded
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class Readiness:
     advice: tuple[Advice, ...]
     install: tuple[InstallShare, ...] | None
     total_users: int | None
+    install_rows: tuple[InstallRow, ...] | None = None  # the install base the shares were computed from
 
     @property
     def safe_for(self) -> list[str]:
@@ -115,9 +118,13 @@ class Readiness:
         for app in dict.fromkeys(s.app for s in self.standings):
             blocked = [s for s in self.standings if s.app == app and s.standing is Standing.BLOCKED]
             if blocked:
-                scenarios = sorted({sid for s in blocked for sid in s.failing})
+                stuck = {sid for s in blocked for sid in s.blocked}
+                degraded = {sid for s in blocked for sid in s.degraded} - stuck
                 labels = ", ".join(s.profile.label for s in blocked)
-                lines.append(f"{app} on {labels} ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+                counted = f"{len(stuck)} scenario{'s' if len(stuck) != 1 else ''} blocked"
+                if degraded:
+                    counted += f"; {len(degraded)} more degraded"
+                lines.append(f"{app} on {labels} ({counted})")
         return lines
 
     @property
@@ -149,7 +156,10 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
             if not mine:
                 continue
             failing = tuple(c.scenario_id for c in mine if c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE))
-            standings.append(ProfileStanding(app, profile, standing_of([c.verdict for c in mine]), failing))
+            blocked = tuple(c.scenario_id for c in mine if c.verdict is Verdict.BLOCKED)
+            degraded = tuple(c.scenario_id for c in mine if c.verdict is Verdict.DEGRADED)
+            standing = standing_of([c.verdict for c in mine])
+            standings.append(ProfileStanding(app, profile, standing, failing, blocked, degraded))
     minimums = [
         _minimum(app, platform, [s for s in standings if s.app == app and s.profile.platform == platform])
         for app in results.matrix_apps()
@@ -158,7 +168,8 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
     ]
     install = None if install_base is None else _install_shares(results, standings, install_base)
     total = None if install_base is None else sum(r.users for r in install_base)
-    return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total)
+    rows = None if install_base is None else tuple(install_base)
+    return Readiness(tuple(standings), tuple(minimums), _advice(results), install, total, rows)
 
 
 def _minimum(app: str, platform: str, rows: Sequence[ProfileStanding]) -> MinimumVersion:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from harness.errors import UserError
 from harness.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
 from harness.judge import Verdict as Verdict
 
-SCHEMA = "miaw-harness/results@1"
+SCHEMA = "miaw-harness/results@2"
+READABLE_SCHEMAS = ("miaw-harness/results@1", SCHEMA)  # @1 kept every run's evidence inline
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
 
@@ -133,6 +134,7 @@ class Results:
     scenarios: tuple[Scenario, ...]
     apps: tuple[str, ...]
     cells: tuple[Cell, ...]
+    shard: tuple[int, int] | None = None  # (K, N) when these are the K-th of N slices of a run (`run --shard K/N`)
 
     def profile(self, name: str) -> Profile:
         for p in self.profiles:
@@ -306,7 +308,7 @@ def _run_from(record: Mapping[str, Any]) -> Run:
         reason_code=reason_code,
         reason=reason,
         seed=int(seed) if isinstance(seed, int) else None,
-        evidence=tuple(dict(e) for e in record.get("evidence") or ()),
+        evidence=tuple(dict(sorted(dict(e).items())) for e in record.get("evidence") or ()),
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
     )
@@ -378,13 +380,75 @@ def _ordered(
     return Results(seed, tuple(profile_list), tuple(scenario_list), tuple(app_list), tuple(cell_list))
 
 
+def assemble(
+    seed: int | None,
+    profiles: Iterable[Profile],
+    scenarios: Iterable[Scenario],
+    apps: Iterable[str],
+    cells: Iterable[Cell],
+) -> Results:
+    """Results from their parts, every list in its canonical order (so equal content gives equal files)."""
+    return _ordered(seed, profiles, scenarios, apps, cells)
+
+
 # --- results.json ------------------------------------------------------------------------------------------------
 
 
+# An evidence entry is stored once, as [kind, actor, summary, at_ms, detail] (plus an object of any other fields);
+# a run lists the numbers of its entries, whose `seq` is their position in the run (1-based) unless stated.
+_ENTRY_FIELDS = ("kind", "actor", "summary", "at_ms", "detail")
+
+
+class _Interned:
+    """Values numbered in order of first use: the shared tables of results.json."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> int:
+        key = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        number = self.numbers.get(key)
+        if number is None:
+            number = self.numbers[key] = len(self.values)
+            self.values.append(value)
+        return number
+
+
+def _entry(step: Mapping[str, Any], position: int) -> list[Any]:
+    entry: list[Any] = [step.get(name) for name in _ENTRY_FIELDS]
+    extra = {k: v for k, v in step.items() if k not in _ENTRY_FIELDS and not (k == "seq" and v == position + 1)}
+    if extra or any(name not in step for name in _ENTRY_FIELDS):
+        extra["missing"] = [name for name in _ENTRY_FIELDS if name not in step]
+        entry.append(dict(sorted(extra.items())))
+    return entry
+
+
+def _expand_entry(raw: Sequence[Any], position: int) -> dict[str, Any]:
+    step: dict[str, Any] = dict(zip(_ENTRY_FIELDS, raw, strict=False))
+    step["seq"] = position + 1
+    if len(raw) > len(_ENTRY_FIELDS):
+        extra = dict(raw[len(_ENTRY_FIELDS)])
+        for name in extra.pop("missing", ()):
+            step.pop(name, None)
+        step.update(extra)
+    return dict(sorted(step.items()))
+
+
 def to_json(results: Results) -> dict[str, Any]:
+    entries, step_lists = _Interned(), _Interned()
+    data = _to_json(results, entries, step_lists)
+    data["step_lists"] = step_lists.values
+    data["evidence"] = entries.values
+    return data
+
+
+def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dict[str, Any]:
+    shard = {} if results.shard is None else {"shard": {"index": results.shard[0], "total": results.shard[1]}}
     return {
         "schema": SCHEMA,
         "seed": results.seed,
+        **shard,
         "apps": list(results.apps),
         "profiles": [
             {
@@ -429,8 +493,8 @@ def to_json(results: Results) -> dict[str, Any]:
                         "reason": r.reason,
                         "seed": r.seed,
                         "nodeid": r.nodeid,
-                        "evidence": [dict(e) for e in r.evidence],
-                        "steps": [dict(s) for s in r.steps],
+                        "evidence": [entries(_entry(e, i)) for i, e in enumerate(r.evidence)],
+                        "steps": step_lists([dict(s) for s in r.steps]),
                     }
                     for r in c.runs
                 ],
@@ -448,7 +512,7 @@ def dumps(results: Results) -> str:
     for position, key in enumerate(keys):
         value = data[key]
         comma = "," if position < len(keys) - 1 else ""
-        if isinstance(value, list) and value and isinstance(value[0], dict):
+        if isinstance(value, list) and value and isinstance(value[0], dict | list):
             items = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value]
             lines.append(f" {json.dumps(key)}: [")
             lines.extend(f"  {item}," for item in items[:-1])
@@ -468,9 +532,11 @@ def from_json(data: Any, where: str = "results") -> Results:
     if not isinstance(data, dict):
         raise UserError(f"{where}: not a miaw-harness results file (expected a JSON object)")
     schema = data.get("schema")
-    if schema != SCHEMA:
-        raise UserError(f"{where}: results schema {schema!r} is not supported (this version reads {SCHEMA!r})")
+    if schema not in READABLE_SCHEMAS:
+        readable = " and ".join(repr(s) for s in READABLE_SCHEMAS)
+        raise UserError(f"{where}: results schema {schema!r} is not supported (this version reads {readable})")
     try:
+        evidence_of, steps_of = _readers(data, schema == SCHEMA)
         profiles = [
             Profile(
                 name=p["name"],
@@ -514,8 +580,8 @@ def from_json(data: Any, where: str = "results") -> Results:
                         reason_code=r.get("reason_code", ""),
                         reason=r.get("reason", ""),
                         seed=r.get("seed"),
-                        evidence=tuple(r.get("evidence", ())),
-                        steps=tuple(r.get("steps", ())),
+                        evidence=evidence_of(r.get("evidence", ())),
+                        steps=steps_of(r.get("steps", ())),
                         nodeid=r.get("nodeid", ""),
                     )
                     for r in c["runs"]
@@ -523,16 +589,45 @@ def from_json(data: Any, where: str = "results") -> Results:
             )
             for c in data["cells"]
         ]
+        shard = _shard_of(data.get("shard"))
         names = {p.name for p in profiles}
         ids = {s.id for s in scenarios}
         apps = [str(a) for a in data["apps"]]
         for c in cells:
             if c.sdk not in names or c.scenario_id not in ids or c.app not in apps:
                 raise UserError(f"{where}: cell {c.key} names a profile, scenario or app the file does not list")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise UserError(f"{where}: malformed results file ({type(exc).__name__}: {exc})") from None
     seed = data.get("seed")
-    return _ordered(seed if isinstance(seed, int) else None, profiles, scenarios, apps, cells)
+    ordered = _ordered(seed if isinstance(seed, int) else None, profiles, scenarios, apps, cells)
+    return ordered if shard is None else replace(ordered, shard=shard)
+
+
+def _readers(
+    data: Mapping[str, Any], shared: bool
+) -> tuple[Callable[[Any], tuple[Mapping[str, Any], ...]], Callable[[Any], tuple[Mapping[str, Any], ...]]]:
+    """How a run's evidence and steps are read: inline (@1) or numbers into the shared tables (@2)."""
+    if not shared:
+        return (lambda raw: tuple(dict(sorted(dict(e).items())) for e in raw)), (lambda raw: tuple(raw))
+    table = data["evidence"]
+    lists = data["step_lists"]
+
+    def evidence(raw: Any) -> tuple[Mapping[str, Any], ...]:
+        return tuple(_expand_entry(table[int(n)], i) for i, n in enumerate(raw))
+
+    def steps(raw: Any) -> tuple[Mapping[str, Any], ...]:
+        return tuple(dict(s) for s in lists[int(raw)])
+
+    return evidence, steps
+
+
+def _shard_of(raw: Any) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    index, total = int(raw["index"]), int(raw["total"])
+    if not 1 <= index <= total:
+        raise ValueError(f"shard {index}/{total} is not a slice K/N with 1 <= K <= N")
+    return index, total
 
 
 def read_results(path: Path) -> Results:

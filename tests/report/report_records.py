@@ -50,6 +50,10 @@ class FakeProfile:
     capabilities: dict[str, FakeCapability] = field(default_factory=dict)
 
 
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def fake_profiles() -> list[FakeProfile]:
     return [
         FakeProfile(
@@ -58,7 +62,7 @@ def fake_profiles() -> list[FakeProfile]:
             version,
             "2025-10-28",
             {
-                "typed_close_entry": FakeCapability(version >= "1.10", "documented", "sdk-versions.md 4.2"),
+                "typed_close_entry": FakeCapability(_numbers(version) >= (1, 10), "documented", "sdk-versions.md 4.2"),
                 "reconnects": FakeCapability(True, "inferred"),
             },
         )

@@ -17,8 +17,9 @@ from .report_records import fake_profiles, make_run, matrix_records
         ("pass", "blocked", Direction.WORSE),
         ("blocked", "degraded", Direction.BETTER),
         ("error", "pass", Direction.BETTER),
-        ("pass", "not_applicable", Direction.BETTER),
+        ("pass", "not_applicable", Direction.NO_LONGER_APPLIES),
         ("not_applicable", "degraded", Direction.WORSE),
+        ("not_applicable", "pass", Direction.NEW_COVERAGE),
         ("pass", "pass", None),
     ],
 )

@@ -11,11 +11,17 @@ from harness.report.results import aggregate
 from .report_records import evidence, make_run, matrix_records
 
 
+def _run_of(row: list[Any]) -> list[Any]:
+    """The deciding run of a drill-down cell row: [variant, settings, verdict, reason, seed, evidence, ids, ...]."""
+    run: list[Any] = row[7][row[8]]
+    return run
+
+
 def _steps(document: dict[str, Any], cell: int) -> list[tuple[str, str]]:
     """(label, kind) of each step of a cell's deciding evidence, decoded the way the page decodes them."""
     strings, steps = document["strings"], document["steps"]
     out = []
-    for item in document["evidence"][document["cells"][cell][9]]:
+    for item in document["evidence"][_run_of(document["cells"][cell])[5]]:
         step = steps[item[0] if isinstance(item, list) else item]
         out.append((strings[step[3]], strings[step[0]]))
     return out
@@ -52,6 +58,13 @@ def test_a_cell_decodes_to_its_heading_runs_and_evidence() -> None:
         [r.variant, "".join(f"{k}={v} " for k, v in r.settings.items()), r.verdict.value, r.seed] for r in cell.runs
     ]
     assert cell.runs[row[8]] is cell.deciding_run
+    assert [s[row[9]], s[row[10]]] == [
+        cell.scenario_id,
+        "the app kept sending to a conversation the runtime had closed",
+    ]
+    # no admin setup in these timelines; a failing run went wrong at the harness's finding (the last step)
+    failing = ("blocked", "degraded")
+    assert [(r[7], r[8]) for r in row[7]] == [(0, 5 if r.verdict.value in failing else -1) for r in cell.runs]
     assert _steps(document, i) == [
         ("tap send 'hello'", "action"),
         ("POST /conversation/c1/message → 202 @0ms", "request"),
@@ -100,10 +113,10 @@ def test_runs_that_differ_only_in_ids_share_their_steps() -> None:
     results = aggregate([make_run(f"ids/{n}", evidence=_ided(*ids)) for n, ids in enumerate([(A, B), (B, A)])], 1)
     document = drilldown(results)
     (one, two) = document["cells"]
-    assert one[9] == two[9] == 0 and len(document["evidence"]) == 1
+    assert _run_of(one)[5] == _run_of(two)[5] == 0 and len(document["evidence"]) == 1
     assert document["ids"] == [A, B]
     # the request step takes its id twice: once for its label, once for its summary (shown on hover)
-    assert (one[10], two[10]) == ([0, 0, 0, 1], [1, 1, 1, 0])
+    assert (_run_of(one)[6], _run_of(two)[6]) == ([0, 0, 0, 1], [1, 1, 1, 0])
     hole = document["hole"]
     assert _steps(document, 0)[1] == (f"POST /conversation/{hole}/message → 202 @0ms", "request")
     assert _steps(document, 0)[4] == (f"conversation {hole} closed, {hole} open", "ui")
@@ -114,4 +127,4 @@ def test_text_that_already_holds_the_hole_character_keeps_its_ids() -> None:
     steps[4]["summary"] = f"odd \ue000 text {A}"
     document = drilldown(aggregate([make_run(evidence=steps)], 1))
     assert _steps(document, 0)[4] == (f"odd \ue000 text {A}", "ui")
-    assert document["cells"][0][10] == [0, 0]
+    assert _run_of(document["cells"][0])[6] == [0, 0]

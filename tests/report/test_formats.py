@@ -103,8 +103,28 @@ def test_markdown_has_the_readiness_and_a_row_per_profile_and_app() -> None:
         for profile in results.profiles:
             assert any(line.startswith(f"| {app} | {profile.name} | ") for line in lines), (app, profile.name)
     assert "- ios-1.9 → ios-1.10: 2 cells better, 0 worse" in lines
-    table = [line for line in lines if line.startswith("| A rep ends the session | ")]
-    assert len(table) == 2
+    # identical findings fold into one row: 4 blocked cells, 2 SDK versions, 2 scenarios
+    assert "4 cells in 1 findings (cells of one app strategy that fail the same way)." in lines
+    rows = [line for line in lines if line.startswith("| persist-forever | ⛔ blocked")]
+    assert rows == [
+        "| persist-forever | ⛔ blocked (4 cells) | blocked because reused_closed_id | ios 1.9.0, android 1.8.0 | "
+        "2: A rep ends the session; The user ends the chat | close-event |"
+    ]
+
+
+def test_markdown_findings_differ_by_reason_and_list_version_ranges() -> None:
+    records = [
+        make_run(scenario, sdk, verdict="blocked", reason_code=code)
+        for sdk in ("ios-1.9", "ios-1.10")
+        for scenario, code in (
+            ("session-based-chat/a-rep-ends-the-session", "reused_closed_id"),
+            ("session-based-chat/the-user-ends-the-chat", "no_way_out"),
+        )
+    ]
+    results = aggregate(records, 1, fake_profiles())
+    text = render_markdown(results, assess(results))
+    assert "4 cells in 2 findings" in text
+    assert "| ios 1.9.0 to 1.10.0 (2 versions) |" in text
 
 
 def test_every_file_is_byte_identical_across_shuffled_parallel_records(tmp_path: Path) -> None:

@@ -36,12 +36,14 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
     results, page = report
     with Browser() as browser:
         browser.open(page)
-        assert browser.evaluate("document.getElementById('safe-for').textContent") == (
-            "Safe to enable Session-Based Chat for: persist-forever on ios 1.10.0+ (with degraded recovery); "
-            "persist-forever on android 1.10.0+ (with degraded recovery); persist-forever on web 1.0.0+ (with degraded "
-            "recovery); persist-until-closed-event on ios 1.9.0+; persist-until-closed-event on android 1.8.0+; "
-            "persist-until-closed-event on web 1.0.0+."
-        )
+        assert browser.evaluate("[...document.querySelectorAll('#safe-for li')].map(li => li.textContent)") == [
+            "persist-forever on ios 1.10.0+ (with degraded recovery)",
+            "persist-forever on android 1.10.0+ (with degraded recovery)",
+            "persist-forever on web 1.0.0+ (with degraded recovery)",
+            "persist-until-closed-event on ios 1.9.0+",
+            "persist-until-closed-event on android 1.8.0+",
+            "persist-until-closed-event on web 1.0.0+",
+        ]
         assert browser.evaluate("document.querySelector('ul.install-lines li').textContent") == (
             "persist-forever: 100.0% of your active users would be blocked"
         )
@@ -75,8 +77,9 @@ def test_matrix_and_drill_down_in_chromium(report: tuple[Results, Path]) -> None
         assert browser.evaluate("document.getElementById('drill').hidden") is False
         heading = browser.evaluate("document.querySelector('#drill h2').textContent")
         assert heading == "A rep ends the session · ios-1.9 · persist-forever"
-        assert "blocked (reused_closed_id): blocked because reused_closed_id" in browser.evaluate(
-            "document.querySelector('#drill .reason').textContent.replace(/\\s+/g, ' ')"
+        assert (
+            "blocked: the app kept sending to a conversation the runtime had closed. blocked because"
+            in browser.evaluate("document.querySelector('#drill .reason').textContent.replace(/\\s+/g, ' ')")
         )
         assert browser.evaluate("document.querySelector('#drill .broken-by').textContent") == (
             "Broken by runtime variant: close-event"

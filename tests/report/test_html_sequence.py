@@ -96,7 +96,8 @@ def test_four_lanes_and_one_shape_per_step(page: tuple[Browser, dict[str, int]])
     assert [s["cls"] for s in drawn["steps"]] == [
         "step action", "step request", "step control", "step event", "step ui", "step note"
     ]  # fmt: skip
-    assert [s["title"] for s in drawn["steps"]] == [None] * 6
+    # every label is whole in its tooltip, drawn shortened or not
+    assert [s["title"] for s in drawn["steps"]] == [s["text"].split(". ", 1)[1] for s in drawn["steps"]]
     assert [s["text"] for s in drawn["steps"]] == [
         "1. tap send 'hello'",
         "2. POST /conversation/c1/message → 202 @0ms",
@@ -152,7 +153,7 @@ def test_sequence_numbers_are_the_recorded_ones(page: tuple[Browser, dict[str, i
 def test_ids_come_back_in_place(page: tuple[Browser, dict[str, int]], name: str, first: str, second: str) -> None:
     request, note = _draw(page, name)["steps"]
     assert request["text"] == f"1. POST /conversation/{first}/message → 202"[:57] + "…"
-    assert request["title"] == f"POST /conversation/{first}/message"
+    assert request["title"] == f"POST /conversation/{first}/message → 202"
     assert note["title"] == f"conversation {first} was closed and {second} was opened in its place"
 
 

@@ -44,7 +44,7 @@ def test_readiness_of_the_small_matrix() -> None:
         "recovery); persist-until-closed-event on ios 1.9.0+; persist-until-closed-event on android 1.8.0+; "
         "persist-until-closed-event on web 1.0.0+."
     )
-    assert readiness.blocks_line == "Blocks users: persist-forever on ios 1.9.0, android 1.8.0 (2 scenarios)."
+    assert readiness.blocks_line == ("Blocks users: persist-forever on ios 1.9.0, android 1.8.0 (2 scenarios blocked).")
     minimums = {(m.app, m.platform): m.profile.name if m.profile else None for m in readiness.minimums}
     assert minimums[("persist-forever", "ios")] == "ios-1.10"
     assert [m.text for m in readiness.minimums if m.app == "persist-forever"] == [
@@ -150,3 +150,16 @@ def test_the_minimum_names_the_version_from_which_every_scenario_passes() -> Non
     readiness = assess(aggregate(records, 1, fake_profiles()))
     texts = {m.platform: m.text for m in readiness.minimums}
     assert texts == {"android": "1.8.0+ (degraded below 1.10.0)", "ios": "1.9.0+ (degraded)"}
+
+
+def test_blocks_counts_blocked_and_degraded_scenarios_apart() -> None:
+    # one scenario blocks, two only degrade: the line must not say "3 scenarios" block users
+    records = [
+        make_run("session-based-chat/a-rep-ends-the-session", "ios-1.9", verdict="blocked"),
+        make_run("session-based-chat/the-user-ends-the-chat", "ios-1.9", verdict="degraded", reason_code="ui_lied"),
+        make_run("opt-out/keyword-keeps-conversation-open", "ios-1.9", verdict="degraded", reason_code="ui_lied"),
+    ]
+    readiness = assess(aggregate(records, 1, fake_profiles()))
+    assert readiness.blocks_line == (
+        "Blocks users: persist-forever on ios 1.9.0 (1 scenario blocked; 2 more degraded)."
+    )

@@ -13,6 +13,7 @@ from harness.errors import UserError
 from harness.report.results import (
     SCHEMA,
     SCHEMA_FILE,
+    Results,
     Verdict,
     aggregate,
     count_collected,
@@ -152,7 +153,9 @@ def _data() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d.update(schema="miaw-harness/results@2"), "results@2.*not supported.*results@1"),
+        (lambda d: d.update(schema="miaw-harness/results@3"), "results@3.*not supported.*results@1.*results@2"),
+        (lambda d: d["cells"][0]["runs"][0].update(evidence=[10**6]), "malformed results file"),
+        (lambda d: d.pop("evidence"), "malformed results file"),
         (lambda d: d.pop("schema"), "None is not supported"),
         (lambda d: d.pop("cells"), "malformed results file"),
         (lambda d: d["cells"][0].update(verdict="fine"), "malformed results file"),
@@ -184,3 +187,32 @@ def test_from_json_orders_cells_like_aggregate() -> None:
     data = json.loads(dumps(results))
     data["cells"].reverse()
     assert from_json(data) == results
+
+
+def test_shared_evidence_is_stored_once_and_read_back_whole(tmp_path: Path) -> None:
+    results = aggregate(matrix_records(), 42, fake_profiles())
+    data = json.loads(dumps(results))
+    inline = sum(len(r.evidence) for c in results.cells for r in c.runs)
+    assert len(data["evidence"]) < inline / 4  # the matrix's runs share most of their timelines
+    assert read_results_text(tmp_path, dumps(results)) == results
+
+
+def test_results_written_by_the_previous_schema_still_read(tmp_path: Path) -> None:
+    results = aggregate(matrix_records(), 42, fake_profiles())
+    data = json.loads(dumps(results))
+    entries, lists = data.pop("evidence"), data.pop("step_lists")
+    data["schema"] = "miaw-harness/results@1"
+    for cell in data["cells"]:
+        for run in cell["runs"]:
+            run["evidence"] = [
+                dict(zip(("kind", "actor", "summary", "at_ms", "detail"), entries[n], strict=False)) | {"seq": i + 1}
+                for i, n in enumerate(run["evidence"])
+            ]
+            run["steps"] = lists[run["steps"]]
+    assert read_results_text(tmp_path, json.dumps(data)) == results
+
+
+def read_results_text(tmp_path: Path, text: str) -> Results:
+    path = tmp_path / "r.json"
+    path.write_text(text, encoding="utf-8")
+    return read_results(path)
