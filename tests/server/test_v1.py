@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 
+from harness.control import ControlClient
+from harness.server import start_in_thread
+from harness.server.config import DeploymentSettings
 from harness.wire import new_uuid
-from server.server_helpers import V2, SseReader, Target, User, new_user, read_until
+from server.server_helpers import V2, SseReader, Target, User, make_config, new_user, read_until
 
 pytestmark = pytest.mark.anyio
 
@@ -254,3 +259,30 @@ async def test_revoke_ends_the_token_and_its_streams(target: Target, version: st
         else target.http.get(path, headers=user.headers)
     )
     assert r.status_code == 401 and "revoked" in r.json()["message"]
+
+
+async def test_v1_lifecycle_over_tls_on_loopback() -> None:
+    """§11.8: a v1 client completes token -> create -> send -> echo on the stream -> end session -> close over TLS."""
+    config = make_config()
+    config.deployments[IN_APP] = DeploymentSettings(deployment_type="InApp")
+    with start_in_thread(config, tls=True) as server:
+        trust = ssl.create_default_context(cafile=str(server.cert_path))
+        async with httpx.AsyncClient(base_url=server.base_url, verify=trust, timeout=10.0) as http:
+            target = Target("uvicorn", http, ControlClient(http), config.org_id)
+            user = await v1_user(target)
+            async with SseReader(user) as reader:
+                cid, _ = await v1_create(user)
+                r = await http.post(
+                    f"{V1}/conversation/{cid}/message", json=flat_message("over TLS"), headers=user.headers
+                )
+                assert r.status_code == 200
+                assert (await http.delete(f"{V1}/conversation/{cid}/session", headers=user.headers)).status_code == 200
+                assert (await http.delete(f"{V1}/conversation/{cid}", headers=user.headers)).status_code == 200
+                events = await read_until(reader, user)
+            texts = [
+                e.payload["abstractMessage"]["staticContent"]["text"]
+                for e in events
+                if e.name == "CONVERSATION_MESSAGE"
+            ]
+            assert texts == ["over TLS"]
+            assert events[-1].name == "CONVERSATION_CLOSE_CONVERSATION"
