@@ -519,14 +519,18 @@ def _participant_routes(runtime: Runtime, wrap: Callable[[str | None, Handler], 
 def _fidelity_middleware(runtime: Runtime, *, sandbox_like: bool) -> list[Middleware]:
     """Rate limits (§11.9) when on, and the wall clock when `fidelity.clock` is "wall"."""
     from harness.server.ratelimit import RateLimitMiddleware
-    from harness.server.wallclock import WallClockMiddleware
+    from harness.server.wallclock import WallClockMiddleware, wall_ms
 
     fidelity = runtime.config.fidelity
     middleware: list[Middleware] = []
     if fidelity.clock == "wall":
         middleware.append(Middleware(WallClockMiddleware, runtime=runtime))
     if fidelity.rate_limits_on(sandbox_like=sandbox_like):
-        middleware.append(Middleware(RateLimitMiddleware, settings=fidelity, now_ms=lambda: runtime.now_ms))
+        # Windows slide on the runtime clock, which tests advance; a frozen clock nobody can advance (the
+        # sandbox-like mode has no control API) would hold a window shut forever, so there the wall clock counts.
+        frozen_for_good = sandbox_like and fidelity.clock == "frozen"
+        now_ms = wall_ms if frozen_for_good else (lambda: runtime.now_ms)
+        middleware.append(Middleware(RateLimitMiddleware, settings=fidelity, now_ms=now_ms))
     return middleware
 
 

@@ -212,6 +212,13 @@ class ServerConfig:
     def default(cls) -> ServerConfig:
         return cls()
 
+    def with_fidelity(self, **changes: Any) -> ServerConfig:
+        """A copy with fidelity settings changed (e.g. `serve --clock wall`); raises ConfigError naming the key."""
+        try:
+            return dataclasses.replace(self, fidelity=self.fidelity.updated(changes))
+        except FidelityError as exc:
+            raise ConfigError(f"fidelity.{exc}") from exc
+
     @property
     def default_deployment(self) -> str:
         return next(iter(self.deployments))

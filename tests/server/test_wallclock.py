@@ -82,3 +82,9 @@ def test_fidelity_table_in_a_config_file_is_checked() -> None:
         ServerConfig.from_mapping({"fidelity": {"bogus": 1}})
     with pytest.raises(ConfigError, match="fidelity: must be a table"):
         ServerConfig.from_mapping({"fidelity": 3})
+
+
+def test_with_fidelity_is_how_a_command_line_sets_the_clock() -> None:
+    assert ServerConfig().with_fidelity(clock="wall").fidelity.clock == "wall"
+    with pytest.raises(ConfigError, match=r"fidelity\.clock: must be one of frozen, wall, got 'lunar'"):
+        ServerConfig().with_fidelity(clock="lunar")
