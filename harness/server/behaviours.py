@@ -30,10 +30,19 @@ class Behaviour:
     source: str
     setting: str | None = None  # "deployment.<field>" or "fidelity.<field>"; None: fixed behaviour
     note: str = ""
+    evidence_value: object = None  # the value the evidence supports, where the default does not follow it yet
 
 
-def _b(topic: str, behaviour: str, evidence: str, source: str, setting: str | None = None, note: str = "") -> Behaviour:
-    return Behaviour(topic, behaviour, evidence, source, setting, note)
+def _b(
+    topic: str,
+    behaviour: str,
+    evidence: str,
+    source: str,
+    setting: str | None = None,
+    note: str = "",
+    evidence_value: object = None,
+) -> Behaviour:
+    return Behaviour(topic, behaviour, evidence, source, setting, note, evidence_value)
 
 
 BEHAVIOURS: tuple[Behaviour, ...] = (
@@ -122,6 +131,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "deployment.closed_send_status",
         "§11.1's leading inference is 403; the default stays 400 until the client profiles model both statuses as "
         "a variant axis (then the default moves to 403).",
+        403,
     ),
     _b("Errors", "Duplicate conversation id on create", "TL", "§11.9", "deployment.duplicate_conversation_status"),
     _b("Errors", "Send with no session under per-session pre-chat: 417", "OFFICIAL-CODE", "§3.8"),
@@ -175,6 +185,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "§11.2",
         "deployment.emit_close_event_on_sbc_end",
         "§11.2 better supports no close event; the default stays on until the client side runs both as variants.",
+        False,
     ),
     _b(
         "Lifecycle",
@@ -325,7 +336,26 @@ def render() -> str:
         next_topic = BEHAVIOURS[BEHAVIOURS.index(b) + 1].topic if b is not BEHAVIOURS[-1] else None
         if next_topic != topic:
             lines.append("")
+    lagging = [b for b in BEHAVIOURS if b.setting and b.evidence_value is not None]
+    lines += [
+        "## Where a default does not follow the evidence yet",
+        "",
+        "These defaults keep the bundled conformance verdicts until the matching variant axes exist on the client",
+        "side. To run `serve` as the evidence suggests, put this in the deployment's table of a config file:",
+        "",
+        "```toml",
+        "[deployments.MIAW_Harness]",
+        *(f"{b.setting.partition('.')[2]} = {_toml(b.evidence_value)}" for b in lagging if b.setting),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def main(argv: list[str]) -> int:

@@ -30,3 +30,14 @@ def test_the_generator_writes_the_page_and_refuses_bad_usage(tmp_path: Path) -> 
     out = tmp_path / "fidelity.md"
     assert main([str(out)]) == 0 and out.read_text(encoding="utf-8") == render()
     assert main([]) == 2
+
+
+def test_the_evidence_values_are_valid_settings() -> None:
+    """§11.1 and §11.2: the values the evidence supports are accepted by the settings they name."""
+    from harness.server.config import DeploymentSettings
+
+    lagging = {
+        b.setting.partition(".")[2]: b.evidence_value for b in BEHAVIOURS if b.setting and b.evidence_value is not None
+    }
+    assert lagging == {"closed_send_status": 403, "emit_close_event_on_sbc_end": False}
+    DeploymentSettings().updated(lagging)
