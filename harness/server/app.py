@@ -23,11 +23,11 @@ from harness.server.errorbodies import event_router_401
 from harness.server.eventlog import PING_FRAME, Subscription, encode_frame
 from harness.server.faults import ROUTES
 from harness.server.orgid import check_org_header
+from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
+from harness.wire.events import EntryType, Role
 
 if TYPE_CHECKING:
     from harness.server.participants import Signals
-from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
-from harness.wire.events import EntryType, Role
 
 V2 = "/iamessage/api/v2"
 Handler = Callable[[Request], Awaitable[Response]]
