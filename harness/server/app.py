@@ -1,4 +1,4 @@
-"""The ASGI app: the public v2 REST endpoints, the SSE stream and the control API, as one Starlette route table."""
+"""The ASGI app: the public v2 REST endpoints (v1: `v1.py`), the SSE stream and the control API in one route table."""
 
 from __future__ import annotations
 
