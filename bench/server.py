@@ -205,7 +205,7 @@ async def open_stream(port: int, token: str, latencies: list[float], ready: asyn
     writer.write(
         (
             f"GET /eventrouter/v1/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-            f"Authorization: Bearer {token}\r\nX-Org-Id: {ORG_ID}\r\n\r\n"
+            f"Authorization: Bearer {token}\r\nX-Org-Id: {ORG_ID[:15]}\r\n\r\n"
         ).encode()
     )
     try:

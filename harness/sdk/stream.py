@@ -176,7 +176,7 @@ class EventStream:
         self.ids_subject = self.core.subject
         headers = {
             **self.core.auth_headers(),
-            "X-Org-Id": self.core.org_id,
+            "X-Org-Id": self.core.org_id[:15],  # the event router wants the 15-character id (§11.4)
             "Last-Event-Id": self.last_event_id,
         }
         opened = False

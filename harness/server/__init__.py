@@ -1,4 +1,4 @@
-"""The mock MIAW runtime: v2 REST + SSE with Session-Based Chat semantics, and a control API."""
+"""The mock MIAW runtime: v1 and v2 REST + SSE with Session-Based Chat semantics, and a control API."""
 
 from __future__ import annotations
 

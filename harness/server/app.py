@@ -1,11 +1,11 @@
-"""The ASGI app: the public v2 REST endpoints, the SSE stream and the control API, as one Starlette route table."""
+"""The ASGI app: the public v2 REST endpoints (v1: `v1.py`), the SSE stream and the control API in one route table."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,12 +16,18 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from harness.lifecycle import EndCause
+from harness.server.apiversions import check_api_version
 from harness.server.auth import AccessToken
 from harness.server.config import ServerConfig
-from harness.server.eventlog import PING_FRAME, Subscription
+from harness.server.errorbodies import event_router_401
+from harness.server.eventlog import PING_FRAME, Subscription, encode_frame
 from harness.server.faults import ROUTES
+from harness.server.orgid import check_org_header
 from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
 from harness.wire.events import EntryType, Role
+
+if TYPE_CHECKING:
+    from harness.server.participants import Signals
 
 V2 = "/iamessage/api/v2"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -32,7 +38,8 @@ def _ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"message": message, "status": status}, status_code=status)
+    # Only `message` (§11.3): a browser client copies the body onto its Response, whose `status` is read-only.
+    return JSONResponse({"message": message}, status_code=status)
 
 
 async def read_json(request: Request, limit: int) -> dict[str, Any]:
@@ -116,7 +123,15 @@ class MiawApi:
         return endpoint
 
     def _access(self, request: Request) -> AccessToken:
-        return self.rt.authenticate(request.headers.get("authorization"))
+        access = self.rt.authenticate(request.headers.get("authorization"))
+        self._serve(access.deployment)
+        return access
+
+    def _serve(self, name: object) -> None:
+        """§11.8: v2 answers only for API deployments."""
+        deployment = self.rt.deployments.get(name) if isinstance(name, str) else None
+        if deployment is not None:
+            check_api_version(deployment.published, deployment.name, "v2")
 
     def _owned(self, request: Request) -> tuple[AccessToken, Conversation]:
         access = self._access(request)
@@ -127,10 +142,12 @@ class MiawApi:
         data = await read_json(request, self.limit)
         for key in ("capabilitiesVersion", "platform"):
             _str_field(data, key, required=False)
+        self._serve(data.get("esDeveloperName"))
         return _ok(self.rt.issue_token(data.get("orgId"), data.get("esDeveloperName")))
 
     async def authenticated_token(self, request: Request) -> Response:
         data = await read_json(request, self.limit)
+        self._serve(data.get("esDeveloperName"))
         answer = self.rt.issue_verified_token(
             data.get("orgId"),
             data.get("esDeveloperName"),
@@ -218,12 +235,14 @@ class MiawApi:
         access, conv = self._owned(request)
         data = await read_json(request, self.limit)
         self.rt.post_entry(access, conv, data.get("entryType"), data.get("id"))
+        _signals(self.rt).typing(conv, str(data["entryType"]), self.rt.now_ms)
         return _ok({"conversationId": conv.conversation_id, "entryType": data["entryType"], "id": data["id"]}, 202)
 
     async def acknowledge(self, request: Request) -> Response:
         _, conv = self._owned(request)
         data = await read_json(request, self.limit)
         count = self.rt.acknowledge(conv, data.get("acks"))
+        _signals(self.rt).acks(conv, list(data["acks"]), self.rt.now_ms)
         return _ok({"conversationId": conv.conversation_id, "acknowledged": count}, 202)
 
     async def close_conversation(self, request: Request) -> Response:
@@ -250,14 +269,18 @@ class MiawApi:
         return _ok({"embeddedServiceConfig": self.rt.embedded_service_config(name)})
 
     async def sse(self, request: Request) -> Response:
-        access = self._access(request)
-        org_id = request.headers.get("x-org-id")
-        if org_id is None:
-            raise ApiError(400, "missing X-Org-Id header")
-        self.rt.check_org(org_id, what="X-Org-Id")
+        try:  # the event router serves every API version: no deployment-type check here
+            access = self.rt.authenticate(request.headers.get("authorization"))
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+            return event_router_401(exc.message, self.rt.now_ms, request.url.path)
+        check_org_header(self.rt.config.fidelity.x_org_id_rule, request.headers.get("x-org-id"), access.org_id)
         raw_last = request.headers.get("last-event-id")
         if raw_last is None or raw_last == "":
-            last_id = self.rt.events.last_id(access.subject)
+            # §11.6: a new stream without Last-Event-Id replays the subject's events (a setting: live-only is §4.3's)
+            replay = self.rt.config.fidelity.sse_replay_without_last_event_id
+            last_id = 0 if replay else self.rt.events.last_id(access.subject)
         else:
             try:
                 last_id = int(raw_last)
@@ -274,6 +297,7 @@ class MiawApi:
     async def _frames(self, sub: Subscription, ping_s: float) -> AsyncIterator[bytes]:
         # Replay first (every frame after the client's last id), then live frames as `append` wakes us.
         events = self.rt.events
+        pings = 0
         try:
             yield PING_FRAME
             while True:
@@ -289,9 +313,16 @@ class MiawApi:
                     async with asyncio.timeout(ping_s):
                         await sub.wakeup.wait()
                 except TimeoutError:
-                    yield PING_FRAME
+                    pings += 1  # §11.10: ping data is an incrementing counter
+                    yield encode_frame(None, "ping", str(pings))
         finally:
             events.unsubscribe(sub)
+
+
+def _signals(runtime: Runtime) -> Signals:
+    from harness.server.participants import signals_of
+
+    return signals_of(runtime)
 
 
 def _status(conv: Conversation) -> dict[str, Any]:
@@ -365,7 +396,16 @@ class ControlApi:
         text = data.get("text")
         if not isinstance(text, str):
             raise ApiError(400, f"text must be a string, got {text!r}")
-        entry = self.rt.say(conv, role, text)
+        speaker = _str_field(data, "displayName", required=False)
+        if speaker is not None:
+            from harness.server.participants import find_participant
+
+            found = find_participant(conv, speaker)
+            if found.role is not role:
+                raise ApiError(400, f"{speaker!r} is a {found.role.value}, not a {role.value}")
+            entry = self.rt.say(conv, role, text, speaker=found)
+        else:
+            entry = self.rt.say(conv, role, text)
         return _ok({"id": entry.identifier, "transcriptedTimestamp": entry.transcripted_timestamp})
 
     async def end_session(self, request: Request) -> Response:
@@ -457,11 +497,41 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         message = f"no such endpoint: {request.method} {request.url.path}"
     else:
         message = str(exc.detail)
-    return JSONResponse({"message": message, "status": exc.status_code}, exc.status_code, headers=exc.headers)
+    return JSONResponse({"message": message}, exc.status_code, headers=exc.headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     return _error(500, f"internal error: {type(exc).__name__}")
+
+
+def _fidelity_routes(runtime: Runtime, wrap: Callable[[str | None, Handler], Handler]) -> list[BaseRoute]:
+    from harness.server.v1 import v1_routes  # v1 builds on this module's helpers
+
+    return v1_routes(runtime, wrap)
+
+
+def _participant_routes(runtime: Runtime, wrap: Callable[[str | None, Handler], Handler]) -> list[BaseRoute]:
+    from harness.server.participants import participant_routes
+
+    return participant_routes(runtime, wrap)
+
+
+def _fidelity_middleware(runtime: Runtime, *, sandbox_like: bool) -> list[Middleware]:
+    """Rate limits (§11.9) when on, and the wall clock when `fidelity.clock` is "wall"."""
+    from harness.server.ratelimit import RateLimitMiddleware
+    from harness.server.wallclock import WallClockMiddleware, wall_ms
+
+    fidelity = runtime.config.fidelity
+    middleware: list[Middleware] = []
+    if fidelity.clock == "wall":
+        middleware.append(Middleware(WallClockMiddleware, runtime=runtime))
+    if fidelity.rate_limits_on(sandbox_like=sandbox_like):
+        # Windows slide on the runtime clock, which tests advance; a frozen clock nobody can advance (the
+        # sandbox-like mode has no control API) would hold a window shut forever, so there the wall clock counts.
+        frozen_for_good = sandbox_like and fidelity.clock == "frozen"
+        now_ms = wall_ms if frozen_for_good else (lambda: runtime.now_ms)
+        middleware.append(Middleware(RateLimitMiddleware, settings=fidelity, now_ms=now_ms))
+    return middleware
 
 
 def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
@@ -488,6 +558,7 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
         Route(f"{V2}/conversation/{{cid}}/session", r("end_session", api.end_session), methods=["DELETE"]),
         Route("/eventrouter/v1/sse", r("sse", api.sse), methods=["GET"]),
         Route("/embeddedservice/v1/embedded-service-config", r(None, api.embedded_service_config), methods=["GET"]),
+        *_fidelity_routes(runtime, r),
     ]
     if control:
         c = ControlApi(runtime)
@@ -512,12 +583,16 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
                     Route("/faults", r(None, c.add_fault), methods=["POST"]),
                     Route("/faults", r(None, c.clear_faults), methods=["DELETE"]),
                     Route("/reset", r(None, c.reset), methods=["POST"]),
+                    *_participant_routes(runtime, r),
                 ],
             ),
         )
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
+            *_fidelity_middleware(runtime, sandbox_like=not control),
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.runtime = runtime

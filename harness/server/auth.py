@@ -30,6 +30,7 @@ class AccessToken:
     serial: int
     issued_ms: int
     expires_ms: int
+    api_version: str = "v2"
 
 
 class TokenAuthority:
@@ -40,18 +41,31 @@ class TokenAuthority:
         self._org_id = org_id
         self._serials = itertools.count(1)
         self._revoked_upto: dict[str, int] = {}  # subject (or "*") -> tokens with serial <= this are expired
+        self._revoked: set[int] = set()  # serials of tokens revoked one by one
         # Signature checks dominate a request's cost; a token's claims never change, so each is checked once.
         self._verified: dict[str, AccessToken] = {}
 
-    def mint(self, *, subject: str, deployment: str, now_ms: int, ttl_s: int, client_id: str) -> tuple[str, int]:
+    def mint(
+        self,
+        *,
+        subject: str,
+        deployment: str,
+        now_ms: int,
+        ttl_s: int,
+        client_id: str,
+        api_version: str = "v2",
+        expires_ms: int | None = None,
+    ) -> tuple[str, int]:
+        """A signed token; `expires_ms` pins the expiry (a continuation keeps its parent's, miaw-api.md §11.7)."""
         serial = next(self._serials)
-        expires_ms = now_ms + ttl_s * 1000
+        if expires_ms is None:
+            expires_ms = now_ms + ttl_s * 1000
         claims = {
             "sub": subject,
-            "orgId": self._org_id,
+            "orgId": self._org_id[:15],  # the JWT carries the 15-character org id (§11.4)
             "esDeveloperName": deployment,
             "clientId": client_id,
-            "apiVersion": "v2",
+            "apiVersion": api_version,
             "iss": "orgJwt",
             "jti": str(serial),
             "iat": now_ms // 1000,
@@ -72,6 +86,8 @@ class TokenAuthority:
             raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
         if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
             raise TokenError("access token expired: request a new token")
+        if access.serial in self._revoked:
+            raise TokenError("access token revoked: request a new token")
         return access
 
     def _check_signature(self, token: str) -> AccessToken:
@@ -93,6 +109,7 @@ class TokenAuthority:
                 serial=int(claims["jti"]),
                 issued_ms=int(claims["iatMs"]),
                 expires_ms=int(claims["expMs"]),
+                api_version=str(claims.get("apiVersion", "v2")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError(f"invalid access token: missing or bad claim {exc}") from exc
@@ -106,8 +123,13 @@ class TokenAuthority:
         self._serials = itertools.count(upto + 1)
         self._revoked_upto[subject or "*"] = upto
 
+    def revoke(self, access: AccessToken) -> None:
+        """This one token is refused from now on (other tokens of the subject are untouched)."""
+        self._revoked.add(access.serial)
+
     def reset(self) -> None:
         self._revoked_upto.clear()
+        self._revoked.clear()
 
 
 def verify_identity_token(token: str, key: str) -> dict[str, Any]:

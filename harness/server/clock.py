@@ -65,3 +65,23 @@ class VirtualClock:
 
     def pending(self) -> int:
         return sum(1 for t in self._timers if not t.cancelled)
+
+
+class WallSync:
+    """Keeps a `VirtualClock` in step with the wall clock (`clock = "wall"`): `sync` moves it forward by the wall
+    time elapsed since the last sync, firing due timers on the way. A jump made on the virtual clock (the control
+    API's advance) is therefore kept: virtual time stays that far ahead of the wall from then on."""
+
+    def __init__(self, clock: VirtualClock, wall_ms: Callable[[], int]) -> None:
+        self.clock = clock
+        self.wall_ms = wall_ms
+        self.last_wall_ms = wall_ms()
+
+    def sync(self) -> int:
+        """Advance by the wall time elapsed since the last sync; returns the number of timers fired."""
+        wall = self.wall_ms()
+        elapsed = wall - self.last_wall_ms
+        if elapsed <= 0:  # no time passed (or the wall clock stepped back): virtual time never goes backwards
+            return 0
+        self.last_wall_ms = wall
+        return self.clock.advance(elapsed / 1000)

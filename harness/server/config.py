@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.server.clock import DEFAULT_START_MS
+from harness.server.fidelity import FidelityError, FidelitySettings
 from harness.wire.ids import is_valid_org_id
 
 DEFAULT_ORG_ID = "00DHA0000001HRNAAA"
@@ -30,6 +31,7 @@ CHANNEL_TYPES = (
 PRECHAT_DISPLAYS = ("none", "Conversation", "Session")
 PRECHAT_FIELD_TYPES = ("Text", "Email", "Number", "Phone", "Checkbox", "ChoiceList")
 AUTO_ACCEPT_ROLES = ("Agent", "Chatbot")
+DEPLOYMENT_TYPES = ("API", "Web", "InApp")
 
 
 class SettingsError(ValueError):
@@ -49,6 +51,7 @@ class DeploymentSettings:
     """One deployment's channel settings (a saved or a published copy)."""
 
     channel_type: str = "EmbeddedInApp"
+    deployment_type: str = "API"  # v2 serves API deployments, v1 serves Web and InApp ones (miaw-api.md §11.8)
     session_based_chat: bool = False
     user_verification: bool = False
     opt_out_keywords: list[str] = field(default_factory=list)
@@ -169,6 +172,7 @@ def _prechat_fields(key: str, raw: Any) -> list[dict[str, Any]]:
 
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "channel_type": _choice(CHANNEL_TYPES),
+    "deployment_type": _choice(DEPLOYMENT_TYPES),
     "session_based_chat": _bool,
     "user_verification": _bool,
     "opt_out_keywords": _keywords,
@@ -202,10 +206,18 @@ class ServerConfig:
     identity_keyset: str = "harness"
     clock_start_ms: int = DEFAULT_START_MS
     max_body_bytes: int = 65_536
+    fidelity: FidelitySettings = field(default_factory=FidelitySettings)
 
     @classmethod
     def default(cls) -> ServerConfig:
         return cls()
+
+    def with_fidelity(self, **changes: Any) -> ServerConfig:
+        """A copy with fidelity settings changed (e.g. `serve --clock wall`); raises ConfigError naming the key."""
+        try:
+            return dataclasses.replace(self, fidelity=self.fidelity.updated(changes))
+        except FidelityError as exc:
+            raise ConfigError(f"fidelity.{exc}") from exc
 
     @property
     def default_deployment(self) -> str:
@@ -225,7 +237,15 @@ class ServerConfig:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<config>") -> ServerConfig:
-        known = {"org_id", "deployments", "signing_key", "identity_key", "identity_keyset", "clock_start_ms"}
+        known = {
+            "org_id",
+            "deployments",
+            "signing_key",
+            "identity_key",
+            "identity_keyset",
+            "clock_start_ms",
+            "fidelity",
+        }
         for key in data:
             if key not in known:
                 raise ConfigError(f"{source}: {key}: unknown key (known keys: {', '.join(sorted(known))})")
@@ -244,6 +264,14 @@ class ServerConfig:
             if isinstance(start, bool) or not isinstance(start, int) or start < 0:
                 raise ConfigError(f"{source}: clock_start_ms: must be a non-negative integer (epoch ms)")
             kwargs["clock_start_ms"] = start
+        if "fidelity" in data:
+            raw_fidelity = data["fidelity"]
+            if not isinstance(raw_fidelity, dict):
+                raise ConfigError(f"{source}: fidelity: must be a table")
+            try:
+                kwargs["fidelity"] = FidelitySettings().updated(raw_fidelity)
+            except FidelityError as exc:
+                raise ConfigError(f"{source}: fidelity.{exc}") from exc
         raw_deployments = data.get("deployments", {DEFAULT_DEPLOYMENT: {}})
         if not isinstance(raw_deployments, dict) or not raw_deployments:
             raise ConfigError(f"{source}: deployments: must be a table with at least one [deployments.<name>]")

@@ -33,6 +33,7 @@ from harness.wire.ids import InvalidConversationId, is_valid_org_id, new_uuid, o
 
 SYSTEM_SENDER = Sender(Role.SYSTEM, "005HA0000000SYSAAA", "conversation")
 SYSTEM_NAME = "Platform Integration User"
+PARTICIPANT_CHANGE_NAME = "Automated Process"  # the sender of participant changes seen live (§11.10)
 _PARTICIPANT_IDS = {Role.AGENT: "005HA00000AGENT", Role.CHATBOT: "0XxHA00000CHBOT", Role.SUPERVISOR: "005HA0000SUPERV"}
 _DEFAULT_NAMES = {Role.AGENT: "Harness Agent", Role.CHATBOT: "Harness Bot", Role.SUPERVISOR: "Harness Supervisor"}
 _APP_TYPES = {Role.AGENT: "agent", Role.CHATBOT: "chatbot", Role.SUPERVISOR: "agent"}
@@ -107,6 +108,7 @@ class Conversation:
     message_ids: dict[str, Entry] = field(default_factory=dict)
     participants: list[Participant] = field(default_factory=list)
     session_record_id: str = ""
+    session_start_ms: int = 0
     transferred: bool = False
     inactivity_timer: Timer | None = None
     auto_end_timer: Timer | None = None
@@ -121,6 +123,8 @@ class Conversation:
             return "TRANSFER" if self.transferred else "NEEDS_ROUTING"
         if session in (SessionStatus.ACTIVE, SessionStatus.INACTIVE, SessionStatus.PAUSED):
             return "ROUTED"
+        if session is SessionStatus.ENDED and not self.closed:
+            return "NEEDS_ROUTING"  # §11.2: seen live after the agent ended the session
         return "INITIAL"
 
     def summary(self) -> dict[str, Any]:
@@ -333,6 +337,7 @@ class Runtime:
             now_ms=self.now_ms,
             ttl_s=settings.token_ttl_s,
             client_id=self._uuid(),
+            expires_ms=access.expires_ms,  # §11.7: a continuation does not extend the expiry
         )
         return {"accessToken": token, "lastEventId": str(self.events.last_id(access.subject)), "expiresAt": expires_ms}
 
@@ -530,12 +535,13 @@ class Runtime:
         self._rearm(conv)
         return participant
 
-    def say(self, conv: Conversation, role: Role, text: str) -> Entry:
+    def say(self, conv: Conversation, role: Role, text: str, *, speaker: Participant | None = None) -> Entry:
         lc = conv.lifecycle
         if conv.closed or not lc.session_live:
             state = lc.session.value if lc.session else "NONE"
             raise ApiError(409, f"no live messaging session (session {state}, conversation {lc.conversation.value})")
-        speaker = next((p for p in conv.participants if p.role is role), None)
+        if speaker is None:  # the latest participant of that role to join speaks
+            speaker = next((p for p in reversed(conv.participants) if p.role is role), None)
         if speaker is None:
             speaker = Participant(role, _DEFAULT_NAMES[role], _PARTICIPANT_IDS[role])
         entry = self._message(conv, speaker, text)
@@ -590,7 +596,7 @@ class Runtime:
                 }
             ]
         }
-        self._emit(conv, EntryType.PARTICIPANT_CHANGED, payload, SYSTEM_SENDER, SYSTEM_NAME)
+        self._emit(conv, EntryType.PARTICIPANT_CHANGED, payload, SYSTEM_SENDER, PARTICIPANT_CHANGE_NAME)
 
     def _message(self, conv: Conversation, speaker: Participant, text: str) -> Entry:
         message_id = self._uuid()
@@ -675,13 +681,15 @@ class Runtime:
         for change in closes:
             conv.end_ms = self.now_ms
             if not change.triggered or settings.emit_close_event_on_sbc_end:
-                self._emit(conv, EntryType.CLOSE_CONVERSATION, {}, SYSTEM_SENDER, SYSTEM_NAME)
+                ids = {"conversationId": conv.conversation_id, "conversationIdentifier": conv.conversation_id}
+                self._emit(conv, EntryType.CLOSE_CONVERSATION, ids, SYSTEM_SENDER, SYSTEM_NAME)
         self._rearm(conv)
         return changes
 
     def _emit_session_change(self, conv: Conversation, change: Change) -> None:
         if change.event == SessionEvent.START.value:
             conv.session_record_id = self._record_id("0Mw")
+            conv.session_start_ms = self.now_ms
         elif change.event == SessionEvent.ROUTE.value:
             self._routing_result(conv, "Initial")
         elif change.event == SessionEvent.TRANSFER.value:
@@ -694,7 +702,18 @@ class Runtime:
             self._remove_participants(conv)
         if change.before == change.after:
             return
-        payload: dict[str, Any] = {"sessionStatus": change.after, "sessionStatusPrev": change.before}
+        # §11.10: the fields of the SDKs' SessionStatusChanged (sessionStatusPrev, sessionEndTime and
+        # sessionEndedByRole only where they apply); sessionEndReason is the runtime's own detail.
+        payload: dict[str, Any] = {
+            "conversationId": conv.conversation_id,
+            "channelAddressIdentifier": self.deployments[conv.deployment].channel_address_identifier,
+            "sessionId": conv.session_record_id,
+            "sessionStatus": change.after,
+            "sessionStatusPrev": change.before,
+            "sessionStartTime": conv.session_start_ms,
+        }
+        if change.after == SessionStatus.ENDED.value:
+            payload["sessionEndTime"] = self.now_ms
         if change.after == SessionStatus.ENDED.value and change.cause is not None:
             payload["sessionEndedByRole"] = _ENDED_BY[change.cause]
             payload["sessionEndReason"] = change.cause.value

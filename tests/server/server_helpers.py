@@ -80,7 +80,7 @@ class User:
         return await self.target.http.post(f"{V2}/conversation/{cid}/message", json=body, headers=self.headers)
 
     def sse_headers(self, last_event_id: str | None = "0") -> dict[str, str]:
-        headers = {**self.headers, "X-Org-Id": self.target.org_id, "Accept": "text/event-stream"}
+        headers = {**self.headers, "X-Org-Id": self.target.org_id[:15], "Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-Id"] = last_event_id
         return headers
@@ -165,7 +165,7 @@ class SseReader:
 
     def _frame(self, fields: dict[str, str]) -> None:
         if fields.get("event") == "ping":
-            assert fields.get("data") == "0"
+            assert fields.get("data", "").isdigit()  # §11.10: an incrementing counter
             self.pings += 1
         else:
             self.events.append(Event(fields.get("id"), fields.get("event", ""), fields.get("data", "")))

@@ -24,7 +24,8 @@ async def test_unauthenticated_token_is_a_signed_jwt_for_a_fresh_subject(target:
     claims = jwt.decode(data["accessToken"], options={"verify_signature": False})
     assert claims["sub"] == data["context"]["endUser"]["subject"]
     assert claims["sub"].startswith("v2/iamessage/UNAUTH/NA/uid:")
-    assert claims["orgId"] == target.org_id and claims["esDeveloperName"] == "MIAW_Harness"
+    # miaw-api.md §11.4: the JWT carries the 15-character org id
+    assert claims["orgId"] == target.org_id[:15] and claims["esDeveloperName"] == "MIAW_Harness"
     assert claims["exp"] - claims["iat"] == 3600
     assert data["lastEventId"] == "0"
     config = data["context"]["configuration"]["embeddedServiceConfig"]
@@ -504,11 +505,14 @@ async def test_sse_replays_exactly_the_missed_events_after_a_drop(target: Target
     assert texts == [*(f"offline {i}" for i in range(5)), "reply while away"]
 
 
-async def test_sse_without_last_event_id_starts_live_and_multiplexes_conversations(target: Target) -> None:
+async def test_sse_without_last_event_id_replays_and_multiplexes_conversations(target: Target) -> None:
+    """§11.6: a new stream without Last-Event-Id replays the subject's conversation events."""
     user = await new_user(target)
     first = await user.create()
+    replayed = await target.control.last_event_id(user.subject)
     async with SseReader(user, last_event_id=None) as reader:
-        assert reader.events == []
+        await reader.wait_count(replayed)
+        assert [int(e.event_id or 0) for e in reader.events] == list(range(1, replayed + 1))
         second = await user.create()
         await user.send(first, "to the first")
         events = await read_until(reader, user)
@@ -519,9 +523,9 @@ async def test_sse_without_last_event_id_starts_live_and_multiplexes_conversatio
     ("headers", "status", "expected"),
     [
         ({"X-Org-Id": "ORG", "Last-Event-Id": "0"}, 401, "Authorization"),
-        ({"Authorization": "TOKEN", "Last-Event-Id": "0"}, 400, "X-Org-Id"),
-        ({"Authorization": "TOKEN", "X-Org-Id": "00Dnope"}, 400, "X-Org-Id"),
-        ({"Authorization": "TOKEN", "X-Org-Id": "00DXX0000001HRN"}, 400, "not this org"),
+        ({"Authorization": "TOKEN", "Last-Event-Id": "0"}, 400, "OrgId is required"),
+        ({"Authorization": "TOKEN", "X-Org-Id": "00Dnope"}, 400, "OrgId in the header and token must match"),
+        ({"Authorization": "TOKEN", "X-Org-Id": "00DXX0000001HRN"}, 400, "OrgId in the header and token must match"),
         ({"Authorization": "TOKEN", "X-Org-Id": "ORG", "Last-Event-Id": "abc"}, 400, "Last-Event-Id"),
     ],
 )
@@ -529,7 +533,9 @@ async def test_sse_refuses_missing_or_bad_headers(
     target: Target, headers: dict[str, str], status: int, expected: str
 ) -> None:
     user = await new_user(target)
-    resolved = {k: v.replace("TOKEN", f"Bearer {user.token}").replace("ORG", target.org_id) for k, v in headers.items()}
+    resolved = {
+        k: v.replace("TOKEN", f"Bearer {user.token}").replace("ORG", target.org_id[:15]) for k, v in headers.items()
+    }
     r = await target.http.get("/eventrouter/v1/sse?_ts=123&unknown=1", headers=resolved)
     assert r.status_code == status and expected in r.json()["message"]
 
