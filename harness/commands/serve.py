@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import datetime
 import ipaddress
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +31,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-like", action="store_true", help="no /control API: behave like a real org's runtime")
     parser.add_argument("--config", type=Path, help="TOML file: org id, deployments and their settings")
     parser.add_argument("--demo-client", action="store_true", help="also serve the demo web chat at /demo/")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "frozen"),
+        default=None,
+        help="wall: virtual time follows the wall clock (default for serve); frozen: it moves only when the control "
+        "API advances it (as in conformance runs). A [fidelity] clock in --config is used when this is not given",
+    )
+    parser.add_argument(
+        "--clock-start",
+        metavar="TIME",
+        help="where virtual time starts: ISO 8601 (2026-03-01T09:00:00Z) or epoch milliseconds (default: now with "
+        "--clock wall, 2026-01-01 with --clock frozen)",
+    )
+
+
+def clock_start_ms(text: str) -> int:
+    """`--clock-start` as epoch milliseconds; a usage error names what was wrong."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--clock-start {text!r}: give ISO 8601 (e.g. 2026-03-01T09:00:00Z) or epoch milliseconds"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    ms = int(moment.timestamp() * 1000)
+    if ms < 0:
+        raise UserError(f"--clock-start {text!r} is before 1970")
+    return ms
+
+
+def _config_names_clock(path: Path | None) -> bool:
+    if path is None:
+        return False
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        fidelity = tomllib.loads(path.read_text(encoding="utf-8")).get("fidelity")
+        return isinstance(fidelity, dict) and "clock" in fidelity
+    return False
+
+
+def with_clock(config: ServerConfig, args: argparse.Namespace) -> ServerConfig:
+    """The runtime's clock for `serve`: the wall clock unless --clock or the config file says otherwise."""
+    mode = args.clock or (None if _config_names_clock(args.config) else "wall")
+    if mode is not None:
+        config = config.with_fidelity(clock=mode)
+    if args.clock_start is not None:
+        config = dataclasses.replace(config, clock_start_ms=clock_start_ms(args.clock_start))
+    return config
 
 
 def is_loopback(address: str) -> bool:
@@ -63,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if args.config:
         inputs.check_text(args.config, "--config")
     config = ServerConfig.from_toml(args.config) if args.config else ServerConfig.default()
+    config = with_clock(config, args)
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be between 0 and 65535, got {args.port}")
     try:
@@ -80,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"base URL:   {'https' if args.tls else 'http'}://{host}:{port}")
         print(f"org id:     {config.org_id}")
         print(f"deployment: {config.default_deployment}")
+        print(f"clock:      {config.fidelity.clock}")
         if cert is not None:
             print(f"CA bundle:  {cert[0]}")
         if args.demo_client:

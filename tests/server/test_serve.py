@@ -6,6 +6,7 @@ import argparse
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from harness.cli import main
 from harness.commands import serve as serve_command
 from harness.errors import UserError
 from harness.server import start_in_thread
+from harness.server.clock import DEFAULT_START_MS
 from server.server_helpers import make_config
 
 pytestmark = pytest.mark.anyio
@@ -76,3 +78,46 @@ def test_serve_command_prints_where_it_listens_and_serves() -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def _serve_lines(*flags: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: dict[str, str] = {}
+    while "control" not in lines:
+        key, _, value = proc.stdout.readline().partition(":")
+        lines[key.strip()] = value.strip()
+    return proc, lines
+
+
+@pytest.mark.parametrize(
+    ("flags", "mode"),
+    [((), "wall"), (("--clock", "frozen"), "frozen"), (("--clock", "wall", "--clock-start", "0"), "wall")],
+)
+def test_serve_follows_the_wall_clock_unless_told_otherwise(flags: tuple[str, ...], mode: str) -> None:
+    before_ms = time.time_ns() // 1_000_000
+    proc, lines = _serve_lines(*flags)
+    try:
+        assert lines["clock"] == mode
+        now_ms = httpx.get(f"{lines['base URL']}/control/clock", timeout=30).json()["now_ms"]
+        if not flags:  # the entries a real client sees carry today's date
+            assert before_ms <= now_ms <= time.time_ns() // 1_000_000
+        elif mode == "frozen":
+            assert now_ms == DEFAULT_START_MS
+        else:  # an explicit start is kept, and time runs from there
+            assert 0 <= now_ms < before_ms
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_serve_clock_start_takes_iso_8601_and_refuses_nonsense() -> None:
+    assert serve_command.clock_start_ms("2026-03-01T09:00:00Z") == 1772355600000
+    assert serve_command.clock_start_ms("1772355600000") == 1772355600000
+    with pytest.raises(UserError, match="--clock-start"):
+        serve_command.clock_start_ms("next tuesday")
