@@ -99,6 +99,8 @@ class Run:
     evidence: tuple[Mapping[str, Any], ...]
     steps: tuple[Mapping[str, Any], ...]
     nodeid: str = ""
+    # wall-clock time of the run, when read from its record: never written to results.json (not reproducible)
+    duration_ms: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +311,7 @@ def _run_from(record: Mapping[str, Any]) -> Run:
         evidence=tuple(dict(e) for e in record.get("evidence") or ()),
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
+        duration_ms=float(duration) if isinstance(duration := record.get("duration_ms"), int | float) else None,
     )
 
 

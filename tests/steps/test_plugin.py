@@ -79,7 +79,7 @@ def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.P
         ("persist-forever", "close-event", "blocked"),
         ("persist-forever", "no-close-event", "blocked"),
     ]
-    result.stdout.fnmatch_lines(["*blocked: *android-1.10/persist-forever/close-event, seed=*"])
+    result.stdout.fnmatch_lines(["*blocked (*): *android-1.10/persist-forever/close-event, seed=*"])
     blocked = next(r for r in records if r["verdict"] == "blocked")
     assert any(s["kind"] == "request" for s in blocked["evidence"])
     assert blocked["steps"][-1]["status"] == "passed"  # the verdict, not a step, fails the test
