@@ -56,10 +56,12 @@ def _steps(scenario: Scenario, cell: Cell, run: Run, fail_on: str) -> list[dict[
             "match": {"location": scenario.feature_file},
             "result": _result(status, step.get("error")),
         }
+        if status in ("passed", "failed") and position < len(run.step_ms) and run.step_ms[position] is not None:
+            entry["result"]["duration"] = round((run.step_ms[position] or 0.0) * 1_000_000)  # nanoseconds
         if position == deciding:
             forced = _DECIDING_STATUS[result]
             if forced is not None:
-                entry["result"] = {"status": forced, "error_message": _with_error(message, step.get("error"))}
+                entry["result"] |= {"status": forced, "error_message": _with_error(message, step.get("error"))}
             elif result is Outcome.WARNING:
                 entry["output"] = [f"warning: {message}"]
         steps.append(entry)
@@ -107,7 +109,6 @@ def to_cucumber(results: Results, fail_on: str = "blocked") -> list[dict[str, An
 
 
 def _result(status: str, error: Any) -> dict[str, Any]:
-    # durations are wall-clock measurements and are left out, so two runs of one seed give one file
     result: dict[str, Any] = {"status": _STATUS.get(status, "undefined")}
     if error:
         result["error_message"] = str(error)

@@ -131,6 +131,7 @@ def pytest_teststatus(report: Any) -> tuple[str, str, str] | None:
     raises is a failure to pytest; here it means the harness or the runtime misbehaved, not the app)."""
     if report.when != "call" or not report.failed:
         return None
-    if (VERDICT_PROPERTY, Verdict.ERROR.value) in getattr(report, "user_properties", ()):
+    # under pytest-xdist the report crossed a process boundary as JSON: its property pairs are lists by then
+    if any(tuple(pair) == (VERDICT_PROPERTY, Verdict.ERROR.value) for pair in getattr(report, "user_properties", ())):
         return "error", "E", "ERROR"
     return None

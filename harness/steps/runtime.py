@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class RunState:
     timeline: Timeline = field(default_factory=Timeline)
     steps: list[dict[str, Any]] = field(default_factory=list)
     result: VerdictResult | None = None
+    step_started: float = field(default_factory=time.perf_counter)
 
     @classmethod
     def begin(cls, node: pytest.Item, feature: Any, scenario: Any, cell: Cell) -> RunState:
@@ -110,7 +112,9 @@ class RunState:
     def step_done(self, step: Any, status: str, exc: BaseException | None = None) -> None:
         for entry in self.steps:
             if entry["line"] == step.line_number and entry["name"] == step.name and entry["status"] == "skipped":
-                entry["status"] = status
+                now = time.perf_counter()
+                entry["status"], entry["duration_ms"] = status, round((now - self.step_started) * 1000, 3)
+                self.step_started = now
                 entry["verdict"] = judge(self.observations).verdict.value  # so far: shows where it was decided
                 if exc is not None:
                     entry["error"] = f"{type(exc).__name__}: {exc}"

@@ -133,7 +133,7 @@ def pytest_sessionfinish(session):
     )
 
 
-def _real_run(pytester: pytest.Pytester, fail_on: str) -> tuple[Results, dict[str, Any]]:
+def _real_run(pytester: pytest.Pytester, fail_on: str, *extra: str) -> tuple[Results, dict[str, Any]]:
     features = pytester.path / "verdicts"
     features.mkdir()
     (features / "every_verdict.feature").write_text(FEATURE, encoding="utf-8")
@@ -153,6 +153,7 @@ def _real_run(pytester: pytest.Pytester, fail_on: str) -> tuple[Results, dict[st
         "--app=persist-forever",
         "--app=new-per-launch",
         f"--miaw-fail-on={fail_on}",
+        *extra,
     )
     log = json.loads((pytester.path / "outcomes.json").read_text(encoding="utf-8"))
     return aggregate(load_runs(out), 7), log
@@ -242,6 +243,23 @@ def test_every_output_reads_each_cell_of_a_real_run_as_the_mapping_says(
         mine = [c for c in results.cells if (c.app, c.sdk) == (app, sdk)]
         assert tally == {v: sum(1 for c in mine if c.verdict is v) for v in Verdict}, (app, sdk, "report.md")
     assert sum(sum(t.values()) for t in markdown.values()) == len(results.cells)
+    # every test case and every step that ran carries its wall-clock time
+    assert all(float(case.get("time", "-1")) > 0 for case in ET.fromstring(files["junit.xml"]).iter("testcase"))
+    ran = [
+        s["result"]
+        for f in json.loads(files["cucumber.json"])
+        for e in f["elements"]
+        for s in e["steps"]
+        if s["result"]["status"] == "passed"
+    ]
+    assert ran and all(r["duration"] > 0 for r in ran)
+
+
+def test_an_error_is_an_error_in_pytest_under_two_workers_too(pytester: pytest.Pytester) -> None:
+    results, log = _real_run(pytester, "blocked", "-n", "2")
+    errors = [run.nodeid for cell in results.cells for run in cell.runs if run.verdict is Verdict.ERROR]
+    assert errors
+    assert {log[nodeid]["status"] for nodeid in errors} == {"error"}
 
 
 def test_a_blocked_cell_fails_at_the_step_that_showed_it(pytester: pytest.Pytester) -> None:
