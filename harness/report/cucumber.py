@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.junit import case_name
 from harness.report.outcomes import Outcome, deciding_step, outcome, verdict_text
 from harness.report.results import Cell, Results, Run, Scenario
 
@@ -36,7 +37,7 @@ def _tags(names: tuple[str, ...], line: int) -> list[dict[str, Any]]:
 
 
 def _variants(cell: Cell) -> str:
-    parts = [f"{run.variant}: {run.verdict.value} ({run.reason_code}), seed {run.seed}" for run in cell.runs]
+    parts = [f"{run.variant}: {verdict_text(run.verdict, run.reason_code, '')}, seed {run.seed}" for run in cell.runs]
     return "runtime variants: " + "; ".join(parts) + f". Steps of {cell.deciding_run.variant}."
 
 
@@ -69,11 +70,16 @@ def _steps(scenario: Scenario, cell: Cell, run: Run, fail_on: str) -> list[dict[
 
 
 def _with_error(message: str, error: Any) -> str:
-    return f"{message}\n{error}" if error and str(error) not in message else message
+    """The verdict's message, and the step's exception when it says more ('NotApplicable: x' adds nothing to x)."""
+    if not error or str(error).split(": ", 1)[-1] in message:
+        return message
+    return f"{message}\n{error}"
 
 
-def _element(feature: Mapping[str, Any], scenario: Scenario, cell: Cell, fail_on: str) -> dict[str, Any]:
-    name = f"{scenario.name} [{cell.sdk}, {cell.app}]"
+def _element(
+    results: Results, feature: Mapping[str, Any], scenario: Scenario, cell: Cell, fail_on: str
+) -> dict[str, Any]:
+    name = case_name(results, cell)
     return {
         "id": f"{feature['id']};{_slug(name)}",
         "keyword": "Scenario",
@@ -104,7 +110,7 @@ def to_cucumber(results: Results, fail_on: str = "blocked") -> list[dict[str, An
                 "elements": [],
             }
             features[uri] = feature
-        feature["elements"].append(_element(feature, scenario, cell, fail_on))
+        feature["elements"].append(_element(results, feature, scenario, cell, fail_on))
     return [features[uri] for uri in sorted(features)]
 
 

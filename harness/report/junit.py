@@ -43,7 +43,10 @@ def suite_name(results: Results, cell: Cell) -> str:
 
 
 def case_name(results: Results, cell: Cell) -> str:
-    return f"{results.scenario(cell.scenario_id).name} [{cell.sdk}, {cell.app}]"
+    """'A rep ends the session [ios-1.9, persist-forever]'; an org-level check (no SDK, no app) by its name alone.
+    cucumber.json names its scenarios the same way."""
+    name = results.scenario(cell.scenario_id).name
+    return name if cell.app in ("", "-") else f"{name} [{cell.sdk}, {cell.app}]"
 
 
 def class_name(results: Results, cell: Cell) -> str:

@@ -135,7 +135,18 @@ def test_cucumber_not_applicable_is_a_skipped_step_with_the_reason() -> None:
     [element] = feature["elements"]
     statuses = [s["result"]["status"] for s in element["steps"]]
     assert statuses == ["passed", "skipped", "skipped"]
-    assert element["steps"][1]["result"]["error_message"].startswith("not applicable: ios-1.7 offers no End Chat")
+    assert element["steps"][1]["result"]["error_message"] == "not applicable: ios-1.7 offers no End Chat"
+
+
+def test_an_org_level_check_is_named_by_its_scenario_alone() -> None:
+    run = make_run("rollout/old-sdk-blocks", sdk="org-settings", app="-", variant="default")
+    run["sdk"] = {"name": "org-settings", "platform": "org", "version": "-"}
+    results = aggregate([run], 1)
+    case = ET.fromstring(render_junit(results)).find("testsuite/testcase")
+    assert case is not None and case.get("name") == "rollout/old-sdk-blocks"
+    assert ET.fromstring(render_junit(results)).find("testsuite[@name='org-settings']") is not None
+    [feature] = to_cucumber(results)
+    assert feature["elements"][0]["name"] == "rollout/old-sdk-blocks"
 
 
 def test_cucumber_degraded_passes_with_a_warning_on_the_step_that_showed_it() -> None:
