@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from harness.judge import NeedsRep, NotApplicable
+from harness.report import outcomes
 from harness.steps import options, records
 from harness.steps.runtime import RunState, scenario_of
 
@@ -83,22 +84,16 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         yield
-    except (NotApplicable, NeedsRep) as exc:
+    except BaseException as exc:
         state = item.stash.get(_STATE, None)
         if state is None:
             raise
-        state.fail(exc)  # the record says not_applicable / needs_rep; pytest shows why
-        if isinstance(exc, NeedsRep):
-            pytest.skip(f"needs a rep: {exc}")
-        return
-    except BaseException as exc:
-        state = item.stash.get(_STATE, None)
-        if state is not None:
-            state.fail(exc)
-        raise
+        state.fail(exc)  # the record says not_applicable / needs_rep / error
+        if not isinstance(exc, NotApplicable | NeedsRep):
+            raise
     state = item.stash.get(_STATE, None)
     if state is not None:
-        state.finish_call()
+        state.finish_call(options.fail_on(item.config))  # harness.report.outcomes: the one verdict mapping
 
 
 @pytest.hookimpl(wrapper=True)
@@ -106,8 +101,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     state = item.stash.get(_STATE, None)
     if state is not None and call.when == "call":
-        records.write(item.config, state.record(report.duration))
+        record = state.record(report.duration)
+        records.write(item.config, record)
+        report.user_properties.append((outcomes.VERDICT_PROPERTY, record["verdict"]))
     return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    return outcomes.pytest_teststatus(report)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -132,7 +132,7 @@ def workers_of(args: argparse.Namespace) -> int:
 
 def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
     """The pytest session that runs the suite and writes run records into `results_dir`."""
-    command = suite_command(results_dir, "--seed", str(args.seed))
+    command = suite_command(results_dir, "--seed", str(args.seed), "--miaw-fail-on", args.fail_on)
     command += ["--basetemp", str(results_dir / "basetemp")]  # pytest's and xdist's temporary folders, removed with it
     for pattern in args.sdk:
         command += ["--sdk", pattern]

@@ -100,6 +100,9 @@ class Run:
     evidence: tuple[Mapping[str, Any], ...]
     steps: tuple[Mapping[str, Any], ...]
     nodeid: str = ""
+    # wall-clock time of the run, when read from its record: never written to results.json (not reproducible)
+    duration_ms: float | None = field(default=None, compare=False)
+    step_ms: tuple[float | None, ...] = field(default=(), compare=False)  # the same, per Gherkin step
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +314,13 @@ def _run_from(record: Mapping[str, Any]) -> Run:
         evidence=tuple(dict(sorted(dict(e).items())) for e in record.get("evidence") or ()),
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
+        duration_ms=_ms(record.get("duration_ms")),
+        step_ms=tuple(_ms(s.get("duration_ms")) for s in record.get("steps") or ()),
     )
+
+
+def _ms(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _step(step: Mapping[str, Any]) -> dict[str, Any]:

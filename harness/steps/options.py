@@ -12,6 +12,7 @@ import pytest
 from harness.cells import Selection
 from harness.errors import UserError
 from harness.paths import features_dir
+from harness.report.outcomes import FAIL_ON
 
 DEFAULT_SEED = 20261125
 
@@ -57,6 +58,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--deployment", default=None, help="Embedded Service deployment of --target.")
     group.addoption("--ca-bundle", default=None, help="CA bundle for --target's TLS certificate.")
     group.addoption("--interactive", action="store_true", help="Ask a person to play the rep (with --target).")
+    group.addoption(
+        "--miaw-fail-on", choices=FAIL_ON, default="blocked", help="Verdicts that fail a test (default blocked)."
+    )
 
 
 def configure(config: pytest.Config) -> None:
@@ -102,6 +106,10 @@ def feature_paths(config: pytest.Config | None = None) -> list[Path]:
 def seed(config: pytest.Config) -> int:
     value = config.getoption("seed")
     return DEFAULT_SEED if value is None else int(value)
+
+
+def fail_on(config: pytest.Config) -> str:
+    return str(config.getoption("miaw_fail_on", None) or "blocked")
 
 
 def selection(config: pytest.Config) -> Selection:

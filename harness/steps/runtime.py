@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,10 @@ from pytest_bdd.parser import ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.cells import Cell, cell_seed
-from harness.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
+from harness.judge import NeedsRep, NotApplicable, Observations, VerdictResult, judge
+from harness.report.outcomes import pytest_outcome
 from harness.steps import options
 from harness.timeline import Timeline
-
-FAILING = frozenset({Verdict.BLOCKED, Verdict.DEGRADED, Verdict.ERROR})
 
 
 def scenario_of(metafunc: pytest.Metafunc) -> ScenarioTemplate | None:
@@ -68,6 +68,7 @@ class RunState:
     timeline: Timeline = field(default_factory=Timeline)
     steps: list[dict[str, Any]] = field(default_factory=list)
     result: VerdictResult | None = None
+    step_started: float = field(default_factory=time.perf_counter)
 
     @classmethod
     def begin(cls, node: pytest.Item, feature: Any, scenario: Any, cell: Cell) -> RunState:
@@ -111,7 +112,10 @@ class RunState:
     def step_done(self, step: Any, status: str, exc: BaseException | None = None) -> None:
         for entry in self.steps:
             if entry["line"] == step.line_number and entry["name"] == step.name and entry["status"] == "skipped":
-                entry["status"] = status
+                now = time.perf_counter()
+                entry["status"], entry["duration_ms"] = status, round((now - self.step_started) * 1000, 3)
+                self.step_started = now
+                entry["verdict"] = judge(self.observations).verdict.value  # so far: shows where it was decided
                 if exc is not None:
                     entry["error"] = f"{type(exc).__name__}: {exc}"
                 return
@@ -125,14 +129,11 @@ class RunState:
             self.observations.error = f"{type(exc).__name__}: {exc}".strip()
         self.result = judge(self.observations)
 
-    def finish_call(self) -> None:
-        """After a scenario ran to its end: judge it, and fail the test for a failing verdict."""
+    def finish_call(self, fail_on: str) -> None:
+        """After a scenario ran (or found it does not apply): judge it, and end the test as its verdict says."""
         self.result = judge(self.observations)
-        if self.result.verdict in FAILING:
-            pytest.fail(
-                f"{self.result.verdict.value}: {self.result.reason} [{self.cell.id}, seed={self.seed}]",
-                pytrace=False,
-            )
+        result = self.result
+        pytest_outcome(result.verdict, result.reason_code, result.reason, fail_on, f"{self.cell.id}, seed={self.seed}")
 
     def record(self, duration_s: float) -> dict[str, Any]:
         result = self.result or judge(self.observations)

@@ -79,7 +79,7 @@ def test_a_run_writes_the_report_prints_the_summary_and_fails_on_blocked(tmp_pat
         ("blocked", ["pass", "blocked"], 1),
         ("blocked", ["error"], 1),
         ("degraded", ["pass", "degraded"], 1),
-        ("degraded", ["pass", "needs_rep"], 1),
+        ("degraded", ["pass", "needs_rep"], 0),  # skipped, as in junit.xml: unverified is not a failure
         ("never", ["blocked", "error"], 0),
         ("blocked", ["not_applicable", "pass"], 0),
     ],
@@ -168,7 +168,7 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
     args = _args(
         "--sdk", "ios-*", "--sdk", "web", "--app", "persist-*", "--seed", "9", "-n", "2", "--features", str(features),
         "--profiles-dir", str(tmp_path), "--apps-dir", str(tmp_path), "--ca-bundle", str(features), "--interactive",
-        "--target", "https://org.example", "--org-id", "00D", "--deployment", "Web",
+        "--target", "https://org.example", "--org-id", "00D", "--deployment", "Web", "--fail-on", "degraded",
     )  # fmt: skip
     command = run_command.pytest_command(args, tmp_path / "results")
     assert command[:4] == [sys.executable, "-m", "pytest", "--pyargs"]
@@ -176,7 +176,7 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
     for part in (
         "harness.steps.suite -p no:cacheprovider -q",
         f"--miaw-results={tmp_path / 'results'}",
-        "--seed 9",
+        "--seed 9 --miaw-fail-on degraded",
         "--sdk ios-* --sdk web",
         "--app persist-*",
         f"--miaw-features {features}",

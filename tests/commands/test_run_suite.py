@@ -37,7 +37,7 @@ def test_the_bundled_suite_runs_and_reports(runs: tuple[Path, Path, list[int]]) 
     junit = ET.parse(serial / "junit.xml").getroot()
     assert int(junit.get("tests", "0")) == len(results.cells)
     cucumber = json.loads((serial / "cucumber.json").read_text(encoding="utf-8"))
-    assert sum(len(f["elements"]) for f in cucumber) == sum(len(c.runs) for c in results.cells)
+    assert sum(len(f["elements"]) for f in cucumber) == len(results.cells)
 
 
 def test_serial_and_two_workers_give_the_same_verdicts(runs: tuple[Path, Path, list[int]]) -> None:
@@ -50,4 +50,4 @@ def test_serial_and_two_workers_give_the_same_verdicts(runs: tuple[Path, Path, l
         junit = ET.parse(directory / "junit.xml").getroot()
         assert int(junit.get("tests", "0")) == len(one.cells)
         cucumber = json.loads((directory / "cucumber.json").read_text(encoding="utf-8"))
-        assert sum(len(f["elements"]) for f in cucumber) == sum(len(c.runs) for c in one.cells)
+        assert sum(len(f["elements"]) for f in cucumber) == len(one.cells)

@@ -78,7 +78,13 @@ def test_every_verdict_carries_its_evidence(matrix: list[dict[str, Any]]) -> Non
 
 
 def _stable(records: list[dict[str, Any]]) -> list[str]:
-    return sorted(json.dumps({k: v for k, v in r.items() if k not in VOLATILE}, sort_keys=True) for r in records)
+    return sorted(json.dumps(_without_times(r), sort_keys=True) for r in records)
+
+
+def _without_times(record: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in record.items() if k not in VOLATILE}
+    kept["steps"] = [{k: v for k, v in s.items() if k != "duration_ms"} for s in record.get("steps", ())]
+    return kept
 
 
 def test_serial_and_parallel_runs_agree(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.P
         ("persist-forever", "close-event", "blocked"),
         ("persist-forever", "no-close-event", "blocked"),
     ]
-    result.stdout.fnmatch_lines(["*blocked: *android-1.10/persist-forever/close-event, seed=*"])
+    result.stdout.fnmatch_lines(["*blocked (*): *android-1.10/persist-forever/close-event, seed=*"])
     blocked = next(r for r in records if r["verdict"] == "blocked")
     assert any(s["kind"] == "request" for s in blocked["evidence"])
     assert blocked["steps"][-1]["status"] == "passed"  # the verdict, not a step, fails the test
@@ -102,5 +102,18 @@ def test_same_seed_same_records(pytester: pytest.Pytester) -> None:
     _, first = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
     (pytester.path / "out").rename(pytester.path / "out1")
     _, second = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
-    strip = [{k: v for k, v in r.items() if k not in ("duration_ms",)} for r in first]
-    assert strip == [{k: v for k, v in r.items() if k not in ("duration_ms",)} for r in second]
+    assert [_without_times(r) for r in first] == [_without_times(r) for r in second]
+
+
+def _without_times(record: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in record.items() if k != "duration_ms"}
+    kept["steps"] = [{k: v for k, v in s.items() if k != "duration_ms"} for s in record["steps"]]
+    return kept
+
+
+def test_steps_carry_their_time_and_the_verdict_so_far(pytester: pytest.Pytester) -> None:
+    _, records = _run(pytester, CLIENT_FEATURE, "--sdk", "android-1.10", "--app", "persist-forever")
+    for record in records:
+        ran = [s for s in record["steps"] if s["status"] == "passed"]
+        assert ran and all(s["duration_ms"] > 0 for s in ran)
+        assert ran[0]["verdict"] == "pass" and ran[-1]["verdict"] == record["verdict"] == "blocked"
