@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import json
+import multiprocessing
 import statistics
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor

@@ -144,7 +144,11 @@ async def compare(args: argparse.Namespace, kind: str) -> None:
             f"\nsend-message, {kind}, median of {args.rounds} x {args.seconds:g} s after a {args.warmup:g} s warm-up, "
             f"load average at the end {load_average()} (2-core box: compare the ratios, not the absolute figures)"
         )
-        print(f"{'server':<14}" + "".join(f"| c={c} req/s (x bare) | p99 ms (x bare) " for c in args.connections) + "| RSS")
+        print(
+            f"{'server':<14}"
+            + "".join(f"| c={c} req/s (x bare) | p99 ms (x bare) " for c in args.connections)
+            + "| RSS"
+        )
         for t in targets:
             cells = ""
             for c in args.connections:

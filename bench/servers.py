@@ -76,9 +76,7 @@ class Server:
             if not (Path(src) / "harness" / "server").is_dir():
                 raise SystemExit(f"{src} is not a miaw-harness checkout (no harness/server in it)")
             env["PYTHONPATH"] = str(Path(src).resolve())
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True, env=env
-        )
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True, env=env)
         assert proc.stdout is not None
         line = proc.stdout.readline()
         if not line.strip().isdigit():
