@@ -2,8 +2,8 @@
 
 * `bare`: a bare Starlette endpoint on the send-message path that parses the body and answers a fixed 202 -- the
   baseline every figure is divided by, started in the same run;
-* `mock`: the mock runtime of this checkout (`miaw-harness serve` minus the CLI);
-* `mock@DIR`: the mock runtime imported from another checkout DIR (e.g. a `git worktree` of an older commit), so
+* `mock`: the mock runtime of this checkout, started as `miaw-harness serve --port 0` (exactly what users run);
+* `mock@DIR`: the same command imported from another checkout DIR (e.g. a `git worktree` of an older commit), so
   that a before/after comparison is measured in one run on the same box.
 
 Also: a minimal HTTP/1.1 keep-alive client, a fresh end user with a real token and conversation, RSS and load average.
@@ -42,21 +42,20 @@ def _bare_app() -> Any:
     return Starlette(routes=[Route(V2 + "/conversation/{cid}/message", accept, methods=["POST"])])
 
 
-def _serve(kind: str) -> None:
-    """Child process: serve `kind` on a free loopback port and print the port."""
+def _serve_bare() -> None:
+    """Child process: the bare endpoint on a free loopback port (uvloop, httptools); prints the port."""
     import uvicorn
+    import uvloop
 
-    from harness.server import ServerConfig, create_app
     from harness.server.serve import bind_socket
 
     raise_fd_limit()
-    app = _bare_app() if kind == "bare" else create_app(ServerConfig.default())
     sock = bind_socket("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(
-        app, loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False, backlog=4096
+        _bare_app(), loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False
     )
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))
 
 
 @dataclass
@@ -76,14 +75,19 @@ class Server:
             if not (Path(src) / "harness" / "server").is_dir():
                 raise SystemExit(f"{src} is not a miaw-harness checkout (no harness/server in it)")
             env["PYTHONPATH"] = str(Path(src).resolve())
-        proc = subprocess.Popen([sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True, env=env)
+        if kind == "bare":
+            cmd = [sys.executable, __file__, "--serve-bare"]
+        else:
+            cmd = [sys.executable, "-m", "harness", "serve", "--port", "0"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.strip().isdigit():
-            proc.kill()
-            proc.wait()
-            raise SystemExit(f"server {spec} did not start")
-        return cls(spec, proc, int(line))
+        for line in proc.stdout:
+            port = line.strip() if kind == "bare" else line.partition("base URL:")[2].strip().rpartition(":")[2]
+            if port.isdigit():
+                return cls(spec, proc, int(port))
+        proc.kill()
+        proc.wait()
+        raise SystemExit(f"server {spec} did not start")
 
     @property
     def url(self) -> str:
@@ -171,7 +175,7 @@ async def end_user(http: httpx.AsyncClient) -> tuple[str, str, str]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        _serve(sys.argv[2])
+    if sys.argv[1:] == ["--serve-bare"]:
+        _serve_bare()
     else:
-        raise SystemExit("usage: servers.py --serve bare|mock (started by the benches, not by hand)")
+        raise SystemExit("usage: servers.py --serve-bare (started by the benches, not by hand)")
