@@ -50,6 +50,7 @@ class Figure:
     rate: float  # req/s
     p50_ms: float
     p99_ms: float
+    cpu_us: float = 0.0  # server CPU time per request: the figure the machine's load disturbs least
 
 
 @dataclass
@@ -109,9 +110,13 @@ async def run_python(target: Target, connections: int, seconds: float) -> Figure
 
 
 async def load(kind: str, target: Target, connections: int, seconds: float) -> Figure:
+    cpu = target.server.cpu_seconds()
     if kind == "wrk":
-        return await asyncio.to_thread(run_wrk, target, connections, seconds)
-    return await run_python(target, connections, seconds)
+        figure = await asyncio.to_thread(run_wrk, target, connections, seconds)
+    else:
+        figure = await run_python(target, connections, seconds)
+    figure.cpu_us = (target.server.cpu_seconds() - cpu) * 1e6 / (figure.rate * seconds)
+    return figure
 
 
 async def prepare(spec: str) -> Target:
@@ -137,7 +142,7 @@ async def compare(args: argparse.Namespace, kind: str) -> None:
                     figures[t.server.name, c].append(f)
                     print(
                         f"  round {i + 1} c={c:<3} {t.server.name:<12} {f.rate:8,.0f} req/s  p50 {f.p50_ms:7.1f} ms"
-                        f"  p99 {f.p99_ms:7.1f} ms   (load average {load_average()})",
+                        f"  p99 {f.p99_ms:7.1f} ms  CPU {f.cpu_us:5.0f} us/req  (load average {load_average()})",
                         flush=True,
                     )
         print(
@@ -155,7 +160,8 @@ async def compare(args: argparse.Namespace, kind: str) -> None:
                 mine, bare = figures[t.server.name, c], figures["bare", c]
                 rate, p99 = statistics.median(f.rate for f in mine), statistics.median(f.p99_ms for f in mine)
                 b_rate, b_p99 = statistics.median(f.rate for f in bare), statistics.median(f.p99_ms for f in bare)
-                cells += f"| {rate:8,.0f} ({rate / b_rate:4.2f}x) | {p99:7.1f} ({p99 / b_p99:5.1f}x) "
+                cpu = statistics.median(f.cpu_us for f in mine)
+                cells += f"| {rate:8,.0f} ({rate / b_rate:4.2f}x) | {p99:7.1f} ({p99 / b_p99:5.1f}x) | {cpu:5.0f} "
             print(f"{t.server.name:<14}{cells}| {t.server.rss_mib():.0f} MiB")
     finally:
         for t in targets:
@@ -174,12 +180,14 @@ async def sustain(args: argparse.Namespace, kind: str) -> None:
             rows.append(f)
             print(
                 f"  segment {minute:>2}: {f.rate:8,.0f} req/s  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  "
+                f"CPU {f.cpu_us:4.0f} us/req  "
                 f"RSS {target.server.rss_mib():6.0f} MiB  (load average {load_average()})",
                 flush=True,
             )
         first, last = rows[0], rows[-1]
         print(
-            f"last segment vs first: throughput {last.rate / first.rate:.2f}x, p99 {last.p99_ms / first.p99_ms:.2f}x "
+            f"last segment vs first: throughput {last.rate / first.rate:.2f}x, p99 {last.p99_ms / first.p99_ms:.2f}x, "
+            f"CPU per request {last.cpu_us / first.cpu_us:.2f}x "
             f"(target: both within 10%), RSS {target.server.rss_mib():.0f} MiB"
         )
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import uvicorn
 
 from harness.errors import UserError
 from harness.server.config import ServerConfig
-from harness.server.serve import bind_socket, self_signed_cert, uvicorn_config
+from harness.server.serve import bind_socket, self_signed_cert, serve_forever, uvicorn_config
 
 HELP = "Run the mock MIAW runtime (v2 REST + SSE + control API) on a local port."
 
@@ -43,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"CA bundle:  {cert[0]}")
         print(f"control:    {'off (sandbox-like)' if args.sandbox_like else '/control'}", flush=True)
         server = uvicorn.Server(uvicorn_config(config, control=not args.sandbox_like, cert=cert, log_level="info"))
-        asyncio.run(server.serve(sockets=[sock]))
+        serve_forever(server, sock)
     return 0
