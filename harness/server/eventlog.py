@@ -30,6 +30,7 @@ def encode_frame(event_id: int | None, event: str, data: str) -> bytes:
 
 
 PING_FRAME = encode_frame(None, "ping", "0")
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # `json.dumps` with options builds a new encoder per call
 
 
 @dataclass(eq=False, slots=True)
@@ -70,7 +71,7 @@ class EventLog:
     def append(self, subject: str, event: str, data: dict[str, Any]) -> Frame:
         log = self._log(subject)
         event_id = log.last_id + 1
-        text = json.dumps(data, separators=(",", ":"))
+        text = _ENCODER.encode(data)
         frame = Frame(event_id, event, text, encode_frame(event_id, event, text))
         log.frames.append(frame)
         log.ids.append(event_id)
