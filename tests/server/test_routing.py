@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.server_helpers import V2, Target, new_user
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_a_simple_browser_request_gets_cors_headers(target: Target) -> None:
