@@ -35,6 +35,7 @@ from harness.wire import new_uuid
 @dataclass
 class Tally:
     cycles: int = 0
+    failed: int = 0
     echoes_ms: list[float] = field(default_factory=list)
 
 
@@ -96,13 +97,21 @@ async def one_cycle(port: int, tally: Tally) -> None:
         stream_writer.close()
 
 
+async def counted(port: int, tally: Tally) -> None:
+    """One cycle; a connection the server dropped or a wrong answer counts as a failed cycle (reported)."""
+    try:
+        await one_cycle(port, tally)
+    except (CycleError, OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+        tally.failed += 1
+
+
 async def closed_loop(port: int, apps: int, seconds: float) -> tuple[Tally, float]:
     tally = Tally()
     stop_at = time.perf_counter() + seconds
 
     async def app() -> None:
         while time.perf_counter() < stop_at:
-            await one_cycle(port, tally)
+            await counted(port, tally)
 
     started = time.perf_counter()
     await asyncio.gather(*(app() for _ in range(apps)))
@@ -117,7 +126,7 @@ async def open_loop(port: int, rate: float, seconds: float) -> tuple[Tally, floa
         delay = started + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the load generator, not waiting for an event
-        tasks.append(asyncio.ensure_future(one_cycle(port, tally)))
+        tasks.append(asyncio.ensure_future(counted(port, tally)))
     await asyncio.gather(*tasks)
     return tally, time.perf_counter() - started
 
@@ -147,6 +156,7 @@ async def spread(pool: Executor, clients: int, port: int, apps: int, rate: float
     tally = Tally()
     for part, _ in parts:
         tally.cycles += part.cycles
+        tally.failed += part.failed
         tally.echoes_ms += part.echoes_ms
     return tally
 
@@ -180,7 +190,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 rows[s.name].append((rate, p50, p99))
                 print(
                     f"  round {i + 1} {s.name:<12} {rate:7.1f} cycles/s  echo p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-                    f"server CPU {busy:4.0%}  (load average {load_average()})",
+                    f"server CPU {busy:4.0%}  failed {tally.failed}  (load average {load_average()})",
                     flush=True,
                 )
         print(f"\nwhole cycle, {mode}, median of {args.rounds} x {args.seconds:g} s, load average {load_average()}")
