@@ -101,7 +101,7 @@ async def counted(port: int, tally: Tally) -> None:
     """One cycle; a connection the server dropped or a wrong answer counts as a failed cycle (reported)."""
     try:
         await one_cycle(port, tally)
-    except (CycleError, OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+    except (TimeoutError, CycleError, OSError, asyncio.IncompleteReadError):
         tally.failed += 1
 
 
