@@ -151,7 +151,7 @@ async def compare(args: argparse.Namespace, kind: str) -> None:
         )
         print(
             f"{'server':<14}"
-            + "".join(f"| c={c} req/s (x bare) | p99 ms (x bare) " for c in args.connections)
+            + "".join(f"| c={c} req/s (x bare) | p99 ms (x bare) | CPU us/req " for c in args.connections)
             + "| RSS"
         )
         for t in targets:
