@@ -12,10 +12,12 @@ Also: a minimal HTTP/1.1 keep-alive client, a fresh end user with a real token a
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ import httpx
 ORG_ID = "00DHA0000001HRNAAA"
 DEPLOYMENT = "MIAW_Harness"
 V2 = "/iamessage/api/v2"
+_PR_SET_PDEATHSIG = 1
 
 
 def _bare_app() -> Any:
@@ -79,7 +82,9 @@ class Server:
             cmd = [sys.executable, __file__, "--serve-bare"]
         else:
             cmd = [sys.executable, "-m", "harness", "serve", "--port", "0"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, preexec_fn=_die_with_parent
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             port = line.strip() if kind == "bare" else line.partition("base URL:")[2].strip().rpartition(":")[2]
@@ -106,6 +111,12 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.communicate(timeout=30)
+
+
+def _die_with_parent() -> None:
+    """In the child: end it when the bench process ends, even if the bench is killed before it can stop it."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def raise_fd_limit() -> None:
