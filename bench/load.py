@@ -71,7 +71,8 @@ def run_wrk(target: Target, connections: int, seconds: float) -> Figure:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="miaw-bench-") as f:
         f.write(script)
         f.flush()
-        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", f.name, target.server.url]
+        duration = f"-d{max(1, round(seconds))}s"
+        cmd = ["wrk", "-t1", f"-c{connections}", duration, "--timeout", "10s", "-s", f.name, target.server.url]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     requests, duration_us, p50_us, p99_us, errors = (int(x) for x in line.split()[1:])
@@ -110,12 +111,13 @@ async def run_python(target: Target, connections: int, seconds: float) -> Figure
 
 
 async def load(kind: str, target: Target, connections: int, seconds: float) -> Figure:
-    cpu = target.server.cpu_seconds()
+    cpu, started = target.server.cpu_seconds(), time.perf_counter()
     if kind == "wrk":
         figure = await asyncio.to_thread(run_wrk, target, connections, seconds)
     else:
         figure = await run_python(target, connections, seconds)
-    figure.cpu_us = (target.server.cpu_seconds() - cpu) * 1e6 / (figure.rate * seconds)
+    requests = figure.rate * (time.perf_counter() - started)  # the whole load, as the CPU figure spans it too
+    figure.cpu_us = (target.server.cpu_seconds() - cpu) * 1e6 / requests
     return figure
 
 
