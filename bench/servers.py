@@ -109,14 +109,20 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.communicate(timeout=30)
+        # SIGINT, not SIGTERM: uvicorn re-raises the signal it caught once it has shut down, and only SIGINT (as
+        # KeyboardInterrupt) lets `miaw-harness serve` unwind and remove its temporary folder.
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
 
 
 def _die_with_parent() -> None:
     """In the child: end it when the bench process ends, even if the bench is killed before it can stop it."""
     if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def raise_fd_limit() -> None:
