@@ -6,7 +6,10 @@ Prints, over several rounds (medians, since the machines are shared and noisy):
   * the pytest-bdd suite: median test duration from the run records, and the wall time of the whole bundled
     matrix serial and with `-n 2`.
 
-    python bench/matrix.py [--rounds 3] [--direct-runs 200] [--skip-suite]
+    python bench/matrix.py [--rounds 3] [--direct-runs 200] [--skip-suite] [--workers 1 2 4 8]
+
+CPU times (of this process for the in-process run, of the pytest process tree for the matrix) are printed next to
+wall times: on a shared machine they move much less with its load.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -48,25 +53,32 @@ async def one_run(cell: Cell, seed: int) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def direct(runs: int) -> list[float]:
+async def direct(runs: int) -> tuple[list[float], float]:
+    """(wall ms of each run, mean CPU ms per run): CPU time is what a loaded machine disturbs least."""
     profiles = {p.name: p for p in load_profiles()}
     strategies = {s.name: s for s in load_strategies()}
     cell = Cell(profiles["android-1.10"], strategies["persist-until-closed-event"], CLOSE_EVENT)
     for seed in range(10):  # warm-up
         await one_run(cell, seed)
-    return [await one_run(cell, seed) for seed in range(runs)]
+    cpu = time.process_time()
+    walls = [await one_run(cell, seed) for seed in range(runs)]
+    return walls, (time.process_time() - cpu) * 1000 / runs
 
 
-def suite(workers: int) -> tuple[float, list[float], int]:
+def suite(workers: int, *extra: str) -> tuple[float, float, list[float], int]:
+    """(wall s, CPU s of the whole process tree, per-test durations, runs) of one bundled matrix."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = suite_command(Path(tmp))
+        cmd = suite_command(Path(tmp), *extra)
         if workers > 1:
             cmd += ["-n", str(workers)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(cmd, capture_output=True, check=False)
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         durations = [json.loads(line)["duration_ms"] for f in Path(tmp).glob("runs-*.jsonl") for line in f.open()]
-    return wall, durations, len(durations)
+    return wall, cpu, durations, len(durations)
 
 
 def main() -> None:
@@ -74,30 +86,43 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--direct-runs", type=int, default=200)
     parser.add_argument("--skip-suite", action="store_true")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts of the bundled matrix")
     args = parser.parse_args()
 
-    medians = []
+    medians, cpus = [], []
     for _ in range(args.rounds):
-        times = asyncio.run(direct(args.direct_runs))
+        times, cpu = asyncio.run(direct(args.direct_runs))
         medians.append(statistics.median(times))
+        cpus.append(cpu)
+    direct_cpu = statistics.median(cpus)
     print(
         f"direct scenario run (in-process, {args.direct_runs} runs x {args.rounds} rounds): "
-        f"median {statistics.median(medians):.2f} ms (round medians: {', '.join(f'{m:.2f}' for m in medians)})"
+        f"median {statistics.median(medians):.2f} ms wall, {direct_cpu:.2f} ms CPU per run "
+        f"(round medians: {', '.join(f'{m:.2f}' for m in medians)}; load average {_load()})"
     )
     if args.skip_suite:
         return
-    for workers in (1, 2):
-        walls, per_test = [], []
+    _, collect_cpu, _, _ = suite(1, "--collect-only")
+    print(f"start-up + collection of the bundled matrix (one pytest process): {collect_cpu:.1f} s CPU")
+    for workers in args.workers:
+        walls, cpus, per_test = [], [], []
         count = 0
         for _ in range(args.rounds):
-            wall, durations, count = suite(workers)
+            wall, cpu, durations, count = suite(workers)
             walls.append(wall)
+            cpus.append(cpu)
             per_test.append(statistics.median(durations))
         label = "serial" if workers == 1 else f"-n {workers}"
+        cpu = statistics.median(cpus)
         print(
             f"bundled matrix {label}: {count} runs, wall median {statistics.median(walls):.1f} s, "
-            f"median test {statistics.median(per_test):.2f} ms"
+            f"CPU {cpu:.1f} s ({cpu * 1000 / count:.1f} ms per run = {cpu * 1000 / count / direct_cpu:.1f}x the "
+            f"in-process run), median test {statistics.median(per_test):.2f} ms (load average {_load()})"
         )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ def _bare_app() -> object:
 def serve_child(kind: str) -> None:
     """Child process: serve `kind` on a free loopback port and print the port."""
     import uvicorn
+    import uvloop
 
     from harness.server import ServerConfig, create_app
     from harness.server.serve import bind_socket
@@ -58,7 +59,7 @@ def serve_child(kind: str) -> None:
     config = uvicorn.Config(
         app, loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False, backlog=4096
     )
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))  # asyncio.run would ignore loop="uvloop"
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -19,7 +18,7 @@ import uvicorn
 from harness.commands import inputs, signals
 from harness.errors import UserError
 from harness.server.config import ServerConfig
-from harness.server.serve import bind_socket, self_signed_cert, uvicorn_config
+from harness.server.serve import bind_socket, self_signed_cert, serve_forever, uvicorn_config
 
 HELP = "Run the mock MIAW runtime (v2 REST + SSE + control API) on a local port."
 
@@ -143,5 +142,5 @@ def run(args: argparse.Namespace) -> int:
         server = uvicorn.Server(
             uvicorn_config(config, control=control, cert=cert, log_level="info", demo_client=args.demo_client)
         )
-        asyncio.run(server.serve(sockets=[sock]))
+        serve_forever(server, sock)
     return 0

@@ -14,6 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from harness.lifecycle import EndCause
 from harness.server.apiversions import check_api_version
@@ -489,6 +490,20 @@ def _int_field(data: dict[str, Any], key: str, low: int, high: int | None, defau
     return value
 
 
+class BrowserCors(CORSMiddleware):
+    """CORS for the requests a browser makes (they carry Origin); every other request goes straight to the app.
+
+    Starlette's middleware wraps `send` and rewrites the headers of every response; an SDK or a load generator sends
+    no Origin, and the CORS headers mean nothing to it, so that work is skipped for them.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
@@ -540,6 +555,12 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
     api = MiawApi(runtime)
     r = api.route
     routes: list[BaseRoute] = [
+        # The routes an app calls on every message first: Starlette tries them in order.
+        Route(f"{V2}/conversation/{{cid}}/message", r("send_message", api.send_message), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/acknowledge-entries", r("acknowledge", api.acknowledge), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/entry", r("entry", api.post_entry), methods=["POST"]),
+        Route(f"{V2}/conversation/{{cid}}/entries", r("list_entries", api.list_entries), methods=["GET"]),
+        Route("/eventrouter/v1/sse", r("sse", api.sse), methods=["GET"]),
         Route(
             f"{V2}/authorization/unauthenticated/access-token", r("token", api.unauthenticated_token), methods=["POST"]
         ),
@@ -551,12 +572,7 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
         Route(f"{V2}/conversation/list", r("list_conversations", api.list_conversations), methods=["GET"]),
         Route(f"{V2}/conversation/{{cid}}", r("routing_status", api.routing_status), methods=["GET"]),
         Route(f"{V2}/conversation/{{cid}}", r("close_conversation", api.close_conversation), methods=["DELETE"]),
-        Route(f"{V2}/conversation/{{cid}}/entries", r("list_entries", api.list_entries), methods=["GET"]),
-        Route(f"{V2}/conversation/{{cid}}/message", r("send_message", api.send_message), methods=["POST"]),
-        Route(f"{V2}/conversation/{{cid}}/entry", r("entry", api.post_entry), methods=["POST"]),
-        Route(f"{V2}/conversation/{{cid}}/acknowledge-entries", r("acknowledge", api.acknowledge), methods=["POST"]),
         Route(f"{V2}/conversation/{{cid}}/session", r("end_session", api.end_session), methods=["DELETE"]),
-        Route("/eventrouter/v1/sse", r("sse", api.sse), methods=["GET"]),
         Route("/embeddedservice/v1/embedded-service-config", r(None, api.embedded_service_config), methods=["GET"]),
         *_fidelity_routes(runtime, r),
     ]
@@ -590,7 +606,7 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
+            Middleware(BrowserCors, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
             *_fidelity_middleware(runtime, sandbox_like=not control),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

@@ -18,10 +18,15 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Frame:
+    """One numbered event; only its wire form is kept (the JSON text once, not twice: the log never shrinks)."""
+
     event_id: int
     event: str
-    data: str
     wire: bytes
+
+    @property
+    def data(self) -> str:
+        return self.wire.split(b"\ndata: ", 1)[1][:-2].decode()
 
 
 def encode_frame(event_id: int | None, event: str, data: str) -> bytes:
@@ -30,6 +35,7 @@ def encode_frame(event_id: int | None, event: str, data: str) -> bytes:
 
 
 PING_FRAME = encode_frame(None, "ping", "0")
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # `json.dumps` with options builds a new encoder per call
 
 
 @dataclass(eq=False, slots=True)
@@ -70,8 +76,8 @@ class EventLog:
     def append(self, subject: str, event: str, data: dict[str, Any]) -> Frame:
         log = self._log(subject)
         event_id = log.last_id + 1
-        text = json.dumps(data, separators=(",", ":"))
-        frame = Frame(event_id, event, text, encode_frame(event_id, event, text))
+        text = _ENCODER.encode(data)
+        frame = Frame(event_id, event, encode_frame(event_id, event, text))
         log.frames.append(frame)
         log.ids.append(event_id)
         for sub in log.subscriptions:

@@ -15,6 +15,7 @@ from types import TracebackType
 
 import uvicorn
 
+from harness.server import gcpolicy
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 
@@ -124,6 +125,16 @@ def uvicorn_config(
         ssl_keyfile=str(cert[1]) if cert else None,
         timeout_graceful_shutdown=1,
     )
+
+
+def serve_forever(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Run `server` on `sock` until it is told to exit, as a long-running process of its own.
+
+    The event loop is the one the config names (`loop="auto"`: uvloop when installed, which `asyncio.run` would not
+    use), and the garbage-collector policy of a long-running runtime is installed (see `gcpolicy`).
+    """
+    gcpolicy.install()
+    server.run(sockets=[sock])
 
 
 def start_in_thread(

@@ -55,6 +55,23 @@ END_ROLES: dict[str, EndCause] = {
     "Supervisor": EndCause.SUPERVISOR,
 }
 LIST_LIMIT_MAX = 50
+# Enum values compared on every message, looked up once (an enum's `.value` is a property call).
+_START, _ROUTE, _TRANSFER = SessionEvent.START.value, SessionEvent.ROUTE.value, SessionEvent.TRANSFER.value
+_CUSTOMER_MESSAGE = SessionEvent.CUSTOMER_MESSAGE.value
+_INACTIVE, _ENDED = SessionStatus.INACTIVE.value, SessionStatus.ENDED.value
+
+
+def _event_names() -> dict[EntryType, str]:
+    names: dict[EntryType, str] = {}
+    for entry_type in EntryType:
+        try:
+            names[entry_type] = event_for_entry_type(entry_type).value
+        except KeyError:
+            continue  # no SSE event carries this entry type
+    return names
+
+
+_EVENT_NAMES = _event_names()
 
 
 class ApiError(Exception):
@@ -654,7 +671,8 @@ class Runtime:
             channel_platform_key=conv.subject,
         )
         conv.entries.append(entry)
-        self.events.append(conv.subject, event_for_entry_type(entry_type).value, entry_to_sse_data(entry))
+        event = _EVENT_NAMES.get(entry_type) or event_for_entry_type(entry_type).value
+        self.events.append(conv.subject, event, entry_to_sse_data(entry))
         return entry
 
     def _apply(
@@ -687,18 +705,18 @@ class Runtime:
         return changes
 
     def _emit_session_change(self, conv: Conversation, change: Change) -> None:
-        if change.event == SessionEvent.START.value:
+        if change.event == _START:
             conv.session_record_id = self._record_id("0Mw")
             conv.session_start_ms = self.now_ms
-        elif change.event == SessionEvent.ROUTE.value:
+        elif change.event == _ROUTE:
             self._routing_result(conv, "Initial")
-        elif change.event == SessionEvent.TRANSFER.value:
+        elif change.event == _TRANSFER:
             self._remove_participants(conv)
             conv.transferred = True
             self._routing_result(conv, "Transfer")
-        elif change.event == SessionEvent.CUSTOMER_MESSAGE.value and change.before == SessionStatus.INACTIVE.value:
+        elif change.event == _CUSTOMER_MESSAGE and change.before == _INACTIVE:
             self._routing_result(conv, "Initial")
-        elif change.after == SessionStatus.ENDED.value:
+        elif change.after == _ENDED:
             self._remove_participants(conv)
         if change.before == change.after:
             return
@@ -712,9 +730,9 @@ class Runtime:
             "sessionStatusPrev": change.before,
             "sessionStartTime": conv.session_start_ms,
         }
-        if change.after == SessionStatus.ENDED.value:
+        if change.after == _ENDED:
             payload["sessionEndTime"] = self.now_ms
-        if change.after == SessionStatus.ENDED.value and change.cause is not None:
+        if change.after == _ENDED and change.cause is not None:
             payload["sessionEndedByRole"] = _ENDED_BY[change.cause]
             payload["sessionEndReason"] = change.cause.value
         self._emit(conv, EntryType.SESSION_STATUS_CHANGED, payload, SYSTEM_SENDER, SYSTEM_NAME)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.server.eventlog import PING_FRAME, EventLog
+from harness.server.eventlog import PING_FRAME, EventLog, Frame
 
 
 def test_ids_are_dense_per_subject_and_frames_are_sse() -> None:
@@ -37,3 +37,11 @@ def test_append_wakes_subscribers_and_drop_ends_them() -> None:
     assert sub.dropped and not other.dropped and log.stream_count("s") == 0
     log.unsubscribe(other)
     assert log.stream_count() == 0
+
+
+def test_a_frame_keeps_its_json_text_once_and_still_gives_it_back() -> None:
+    log = EventLog()
+    frame = log.append("s", "CONVERSATION_MESSAGE", {"text": "é\nx", "n": 1})
+    assert frame.data == '{"text":"\\u00e9\\nx","n":1}'
+    assert frame.wire == f"id: 1\nevent: CONVERSATION_MESSAGE\ndata: {frame.data}\n\n".encode()
+    assert not hasattr(frame, "__dict__") and "data" not in Frame.__slots__
