@@ -9,7 +9,7 @@ from rich.console import Console
 
 from harness.commands import inputs
 from harness.commands.compare_output import add_compare_arguments, run_comparison
-from harness.commands.report_merge import is_merge, run_merge, single_results
+from harness.commands.report_merge import DEFAULT_OUT, is_merge, run_merge, single_results
 from harness.errors import UserError
 from harness.report.directory import prepare, render_files
 from harness.report.junit import FAILING
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     comparing = args.compare is not None or args.compare_sdk is not None
     if args.compare is not None and args.compare_sdk is not None:
         raise UserError("give --compare or --compare-sdk, not both")
-    out = args.out if args.out is not None or not comparing else None
+    out = args.out if args.out is not None or comparing else DEFAULT_OUT  # a comparison writes only with --out
     staging = prepare(out) if out is not None else None  # `--out` is checked and reserved before any work
     try:
         code = run_comparison(args, results, console) if comparing else 0

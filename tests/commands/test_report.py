@@ -122,3 +122,12 @@ def test_compare_and_compare_sdk_are_exclusive(tmp_path: Path, capsys: pytest.Ca
     assert main(argv) == 2
     assert "not both" in capsys.readouterr().err
     assert read_results(results).seed == 42
+
+
+def test_re_render_without_out_writes_the_default_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    results = _write(tmp_path, "run", RECORDS.matrix_records())
+    code, text = _run(str(results))
+    assert code == 0
+    assert (tmp_path / "miaw-report" / "index.html").is_file()
+    assert str(tmp_path / "miaw-report" / "index.html") in text.replace("\n", "")
