@@ -1,22 +1,20 @@
 """pytest plugin: the switchboard between pytest and the harness (options, fixtures, hooks).
 
-Each hook delegates to the module that owns the concern: the matrix (`harness.cells`), the run (`harness.rig`),
-the verdict (`harness.judge`) and the records the reports are built from (`harness.steps.records`).
+Each hook delegates to the module that owns the concern: the matrix (`harness.run.cells`), the run (`harness.run.rig`),
+the verdict (`harness.run.judge`) and the records the reports are built from (`harness.steps.records`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.judge import NeedsRep, NotApplicable
+from harness.run.judge import NeedsRep, NotApplicable
 from harness.steps import options, records
-from harness.steps.runtime import RunState, scenario_of
+from harness.steps.runtime import STATE, RunState, scenario_of
 
-_STATE = pytest.StashKey[RunState]()
 _NO_CELLS = pytest.StashKey[set[str]]()
 
 
@@ -62,13 +60,13 @@ def miaw_portal() -> Iterator[Any]:
 
 
 def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
-    state = request.node.stash.get(_STATE, None)
+    state = request.node.stash.get(STATE, None)
     if state is not None:
         state.step_done(step, "passed")
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: BaseException) -> None:
-    state = request.node.stash.get(_STATE, None)
+    state = request.node.stash.get(STATE, None)
     if state is not None:
         state.step_done(step, "failed", exception)
 
@@ -76,7 +74,7 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     cell = request.getfixturevalue("miaw_cell")
     if cell is not None:
-        request.node.stash[_STATE] = RunState.begin(request.node, feature, scenario, cell)
+        request.node.stash[STATE] = RunState.begin(request.node, feature, scenario, cell)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -84,7 +82,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         yield
     except (NotApplicable, NeedsRep) as exc:
-        state = item.stash.get(_STATE, None)
+        state = item.stash.get(STATE, None)
         if state is None:
             raise
         state.fail(exc)  # the record says not_applicable / needs_rep; pytest shows why
@@ -92,11 +90,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             pytest.skip(f"needs a rep: {exc}")
         return
     except BaseException as exc:
-        state = item.stash.get(_STATE, None)
+        state = item.stash.get(STATE, None)
         if state is not None:
             state.fail(exc)
         raise
-    state = item.stash.get(_STATE, None)
+    state = item.stash.get(STATE, None)
     if state is not None:
         state.finish_call()
 
@@ -104,7 +102,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    state = item.stash.get(_STATE, None)
+    state = item.stash.get(STATE, None)
     if state is not None and call.when == "call":
         records.write(item.config, state.record(report.duration))
     return report
@@ -114,6 +112,3 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.items:
         records.write_collected(session.config, len(session.items))
 
-
-def feature_paths(config: pytest.Config) -> list[Path]:
-    return options.feature_paths(config)

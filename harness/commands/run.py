@@ -20,6 +20,7 @@ from harness.report.directory import check_out_dir, write_report
 from harness.report.junit import FAILING
 from harness.report.readiness import InstallRow, assess, read_install_base
 from harness.report.results import Results, Verdict, aggregate, count_collected, count_finished, counts, load_runs
+from harness.run.cells import DEFAULT_SEED
 from harness.sandbox.config import load_config
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
@@ -27,7 +28,6 @@ from harness.steps.options import suite_command
 
 HELP = "Run the Session-Based Chat conformance suite (embedded mock by default) and write the report directory."
 
-DEFAULT_SEED = 20251028
 DEFAULT_OUT = Path("miaw-report")
 EXIT_FAILED = 1  # a cell reached the --fail-on threshold
 EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)

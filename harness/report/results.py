@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
-from harness.judge import Verdict as Verdict
+from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
+from harness.run.judge import Verdict as Verdict
 
 SCHEMA = "miaw-harness/results@1"
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from harness.journey import ConversationTruth
-from harness.judge import NeedsRep
+from harness.run.judge import NeedsRep
+from harness.run.truth import ConversationTruth
 from harness.wire.entries import MalformedEntry, entry_from_history
 from harness.wire.events import EntryType, Role
 
@@ -168,7 +168,7 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 
 
 class PublicOracle:
-    """`harness.journey.Oracle` over the public API; `credentials()` yields the app's current (subject, token)."""
+    """`harness.run.journey.Oracle` over the public API; `credentials()` yields the app's current (subject, token)."""
 
     def __init__(
         self,

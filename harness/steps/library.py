@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness.control import ControlError
-from harness.judge import NotApplicable
-from harness.rig import Rig, Target
-from harness.steps.runtime import RunState
+from harness.run.control import ControlError
+from harness.run.judge import NotApplicable
+from harness.run.rig import Rig, Target
+from harness.steps.runtime import STATE, RunState
 from harness.timeline import Kind
 
 T = TypeVar("T")
@@ -48,9 +48,7 @@ class World:
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest, miaw_portal: Any) -> Iterator[World]:
-    from harness.plugin import _STATE
-
-    state = request.node.stash[_STATE]
+    state = request.node.stash[STATE]
     config = request.config
     target_url = config.getoption("target")
     target = Target(

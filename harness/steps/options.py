@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cells import Selection
 from harness.errors import UserError
 from harness.paths import features_dir
-
-DEFAULT_SEED = 20261125
+from harness.run.cells import DEFAULT_SEED, Selection
 
 _SELECTION = pytest.StashKey[Selection]()
 _FEATURES: list[Path] = []  # explicit registry: read by harness.steps.suite at collection time

@@ -7,9 +7,9 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.control import ControlError
-from harness.judge import Verdict
-from harness.rig import closing_probe
+from harness.run.control import ControlError
+from harness.run.judge import Verdict
+from harness.run.rig import closing_probe
 from harness.sdk.profiles import SdkProfile, load_profiles
 from harness.sdk.strategies import AppStrategy, load_strategies
 from harness.steps.library import World

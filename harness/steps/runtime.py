@@ -11,8 +11,8 @@ import pytest
 from pytest_bdd.parser import ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.cells import Cell, cell_seed
-from harness.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
+from harness.run.cells import Cell, cell_seed
+from harness.run.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
 from harness.steps import options
 from harness.timeline import Timeline
 
@@ -164,3 +164,6 @@ class RunState:
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
         }
+
+
+STATE = pytest.StashKey[RunState]()  # the run of a scenario item, set by the plugin before its steps run

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness.judge import SEVERITY, Verdict
+from harness.run.judge import SEVERITY, Verdict
 from harness.steps.options import suite_command
 
 HERE = Path(__file__).parent

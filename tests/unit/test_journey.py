@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from harness.journey import ConversationTruth, Journey
+from harness.run.journey import ConversationTruth, Journey
 from harness.timeline import Kind, Timeline
 
 

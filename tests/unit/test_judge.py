@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.judge import Observations, Reason, Verdict, judge
+from harness.run.judge import Observations, Reason, Verdict, judge
 
 
 def _obs(**fields: object) -> Observations:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.control import ControlClient
-from harness.journey import ConversationTruth
+from harness.run.control import ControlClient
+from harness.run.truth import ConversationTruth
 
 __all__ = ["ControlOracle", "truth_from_control"]
 
