@@ -1,5 +1,8 @@
 """pytest plugin: the switchboard between pytest and the harness (options, fixtures, hooks).
 
+Installed for everyone who installs the package (the `pytest11` entry point), so it stays inert in a session
+that does not ask for the conformance suite: no autouse fixture, no file read, options prefixed `--miaw-`.
+
 Each hook delegates to the module that owns the concern: the matrix (`harness.run.cells`), the run (`harness.run.rig`),
 the verdict (`harness.run.judge`) and the records the reports are built from (`harness.steps.records`).
 """
@@ -33,6 +36,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cells = options.selection(metafunc.config).cells_for(template.tags | template.feature.tags)
     if not cells:
         metafunc.config.stash.setdefault(_NO_CELLS, set()).add(metafunc.definition.nodeid.split("[", 1)[0])
+    if "miaw_cell" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("miaw_cell")  # only the suite's scenarios use the fixture: no autouse
     metafunc.parametrize("miaw_cell", cells, ids=[c.id for c in cells], indirect=True)
 
 
@@ -45,9 +50,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in empty]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def miaw_cell(request: pytest.FixtureRequest) -> Any:
-    """The (SDK profile, app strategy, variant) this scenario runs under; None outside the conformance suite."""
+    """The (SDK profile, app strategy, variant) a scenario of the conformance suite runs under."""
     return getattr(request, "param", None)
 
 
@@ -72,6 +77,9 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: 
 
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or "miaw_cell" not in callspec.params:
+        return  # another project's pytest-bdd scenario: none of the plugin's business
     cell = request.getfixturevalue("miaw_cell")
     if cell is not None:
         request.node.stash[STATE] = RunState.begin(request.node, feature, scenario, cell)
@@ -111,4 +119,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.items:
         records.write_collected(session.config, len(session.items))
-

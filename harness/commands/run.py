@@ -102,23 +102,23 @@ def workers_of(args: argparse.Namespace) -> int:
 
 def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
     """The pytest session that runs the suite and writes run records into `results_dir`."""
-    command = suite_command(results_dir, "--seed", str(args.seed))
+    command = suite_command(results_dir, "--miaw-seed", str(args.seed))
     for pattern in args.sdk:
-        command += ["--sdk", pattern]
+        command += ["--miaw-sdk", pattern]
     for pattern in args.app:
-        command += ["--app", pattern]
+        command += ["--miaw-app", pattern]
     if args.features is not None:
         command += ["--miaw-features", str(args.features.resolve())]
     for directory in args.profiles_dir:
-        command += ["--profiles-dir", str(directory.resolve())]
+        command += ["--miaw-profiles-dir", str(directory.resolve())]
     for directory in args.apps_dir:
-        command += ["--apps-dir", str(directory.resolve())]
+        command += ["--miaw-apps-dir", str(directory.resolve())]
     if args.target:
-        command += ["--target", args.target, "--org-id", args.org_id, "--deployment", args.deployment]
+        command += ["--miaw-target", args.target, "--miaw-org-id", args.org_id, "--miaw-deployment", args.deployment]
         if args.ca_bundle:
-            command += ["--ca-bundle", str(Path(args.ca_bundle).resolve())]
+            command += ["--miaw-ca-bundle", str(Path(args.ca_bundle).resolve())]
         if args.interactive:
-            command += ["--interactive"]
+            command += ["--miaw-interactive"]
     if workers_of(args) > 1:
         command += ["-n", str(workers_of(args))]
     return command

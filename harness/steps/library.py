@@ -13,7 +13,7 @@ from harness.run.control import ControlError
 from harness.run.judge import NotApplicable
 from harness.run.rig import Rig, Target
 from harness.steps.runtime import STATE, RunState
-from harness.timeline import Kind
+from harness.timeline import Fact, Kind
 
 T = TypeVar("T")
 
@@ -50,13 +50,13 @@ class World:
 def world(request: pytest.FixtureRequest, miaw_portal: Any) -> Iterator[World]:
     state = request.node.stash[STATE]
     config = request.config
-    target_url = config.getoption("target")
+    target_url = config.getoption("miaw_target")
     target = Target(
         base_url=target_url,
-        org_id=config.getoption("org_id"),
-        deployment=config.getoption("deployment"),
-        ca_bundle=config.getoption("ca_bundle"),
-        interactive=bool(config.getoption("interactive")),
+        org_id=config.getoption("miaw_org_id"),
+        deployment=config.getoption("miaw_deployment"),
+        ca_bundle=config.getoption("miaw_ca_bundle"),
+        interactive=bool(config.getoption("miaw_interactive")),
     )
     w = World(miaw_portal, state, target)
     try:
@@ -223,7 +223,7 @@ def _(world: World) -> None:
 
 
 def _drops_noticed(world: World) -> int:
-    return sum(1 for s in world.state.timeline.steps if s.actor == "app" and s.summary == "stream closed by the server")
+    return len(world.state.timeline.facts(Fact.STREAM_CLOSED_BY_SERVER))
 
 
 async def _until(changed: asyncio.Condition, predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
