@@ -18,7 +18,7 @@ Theory of operation (after h11's `_state.py`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from harness.wire.events import SessionStatus
@@ -250,9 +250,6 @@ class Lifecycle:
                 triggered=True,
             )
         return None
-
-    def with_policy(self, policy: Policy) -> Lifecycle:
-        return replace(self, policy=policy)
 
 
 def mermaid_diagram() -> str:
