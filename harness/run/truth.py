@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from harness.lifecycle import ConversationState
+
 __all__ = ["REP_ROLES", "ConversationTruth", "Oracle"]
 
 REP_ROLES = frozenset({"Agent", "Chatbot", "Supervisor"})
@@ -13,7 +15,7 @@ REP_ROLES = frozenset({"Agent", "Chatbot", "Supervisor"})
 @dataclass(frozen=True, slots=True)
 class ConversationTruth:
     conversation_id: str
-    state: str  # "OPEN" | "CLOSED"
+    state: ConversationState
     session: str | None
     participants: frozenset[str]  # roles present now
     message_ids: frozenset[str]
@@ -21,7 +23,7 @@ class ConversationTruth:
 
     @property
     def open(self) -> bool:
-        return self.state == "OPEN"
+        return self.state is ConversationState.OPEN
 
     @property
     def rep_present(self) -> bool:

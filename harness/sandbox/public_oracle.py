@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from harness.lifecycle import ConversationState
 from harness.run.judge import NeedsRep
 from harness.run.truth import ConversationTruth
 from harness.wire.entries import MalformedEntry, entry_from_history
@@ -148,7 +149,7 @@ def truth_from_public(listed: ListedConversation, entries: list[dict[str, Any]])
         present.clear()
     return ConversationTruth(
         conversation_id=listed.conversation_id,
-        state="CLOSED" if closed else "OPEN",
+        state=ConversationState.CLOSED if closed else ConversationState.OPEN,
         session=session,
         participants=frozenset(present.values()),
         message_ids=frozenset(message_ids),

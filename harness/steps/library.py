@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from harness.lifecycle import ConversationState
 from harness.run.control import ControlError
 from harness.run.judge import NotApplicable
 from harness.run.rig import Rig, Target
@@ -247,13 +248,13 @@ def _truth(world: World) -> Any:
 @then("the conversation is closed on the runtime")
 def _(world: World) -> None:
     truth = _truth(world)
-    assert truth.state == "CLOSED", f"the conversation is {truth.state}, session {truth.session}"
+    assert truth.state is ConversationState.CLOSED, f"the conversation is {truth.state}, session {truth.session}"
 
 
 @then("the conversation is still open on the runtime")
 def _(world: World) -> None:
     truth = _truth(world)
-    assert truth.state == "OPEN", f"the conversation is {truth.state}"
+    assert truth.state is ConversationState.OPEN, f"the conversation is {truth.state}"
 
 
 @then("the messaging session has ended")
