@@ -19,20 +19,20 @@ import time
 import httpx
 from faker import Faker
 
-from harness.cells import Cell
 from harness.clients.browser import BrowserAdapter
-from harness.clients.demo_app import demo_browser_config
-from harness.control import ControlClient
-from harness.journey import Journey
-from harness.judge import Observations, judge
-from harness.oracle import ControlOracle
-from harness.rig import Rig, Target
+from harness.clients.demo_app import add_demo_client, demo_browser_config
+from harness.run.cells import Cell
+from harness.run.control import ControlClient
+from harness.run.journey import Journey
+from harness.run.judge import Observations, judge
+from harness.run.oracle import ControlOracle
+from harness.run.rig import Rig, Target
+from harness.run.variants import CLOSE_EVENT
 from harness.sdk.profiles import load_profiles
 from harness.sdk.strategies import load_strategies
 from harness.server import start_in_thread
 from harness.server.config import DeploymentSettings, ServerConfig
 from harness.timeline import Timeline
-from harness.variants import CLOSE_EVENT
 
 POLICIES = ("web-storage", "pick-first-open-from-list", "persist-forever", "new-per-launch")
 
@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--policies", default=",".join(POLICIES))
     args = parser.parse_args()
-    with start_in_thread(sbc_config(), demo_client=True) as server:
+    with start_in_thread(sbc_config(), extend=add_demo_client) as server:
         for policy in args.policies.split(","):
             results = [asyncio.run(browser_run(server.base_url, policy, seed)) for seed in range(args.runs)]
             totals = [r[0] for r in results]

@@ -25,14 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.cells import Cell
-from harness.judge import Observations, judge
-from harness.rig import Rig, Target
+from harness.run.cells import Cell
+from harness.run.judge import Observations, judge
+from harness.run.rig import Rig, Target
+from harness.run.variants import CLOSE_EVENT
 from harness.sdk.profiles import load_profiles
 from harness.sdk.strategies import load_strategies
 from harness.steps.options import suite_command
 from harness.timeline import Timeline
-from harness.variants import CLOSE_EVENT
 
 
 async def one_run(cell: Cell, seed: int) -> float:

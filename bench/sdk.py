@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.sdk import DeviceStorage, SimulatedApp, load_profiles, load_strategies, select_profiles, select_strategies
 from harness.server import ServerConfig, StreamingASGITransport, create_app
 from harness.timeline import Timeline

@@ -18,7 +18,7 @@ Theory of operation (after h11's `_state.py`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from harness.wire.events import SessionStatus
@@ -33,6 +33,7 @@ __all__ = [
     "EndCause",
     "IllegalTransition",
     "Lifecycle",
+    "Machine",
     "Policy",
     "SessionEvent",
     "mermaid_diagram",
@@ -147,14 +148,23 @@ class Policy:
         return cause is not EndCause.AUTO_END or self.auto_end_closes
 
 
+class Machine(StrEnum):
+    CONVERSATION = "conversation"
+    SESSION = "session"
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One state change: which machine moved, from where to where, on what, and why."""
+    """One state change: which machine moved, from where to where, on what, and why.
 
-    machine: str  # "conversation" | "session"
-    before: str | None
-    after: str
-    event: str
+    Every field is an enum of this module (or of `harness.wire.events`); being `StrEnum`s, they compare equal to
+    their wire strings and serialize as them.
+    """
+
+    machine: Machine
+    before: ConversationState | SessionStatus | None
+    after: ConversationState | SessionStatus
+    event: ConversationEvent | SessionEvent
     cause: EndCause | None = None
     triggered: bool = False  # by a state-triggered rule rather than by the event itself
 
@@ -193,7 +203,7 @@ class Lifecycle:
             raise IllegalTransition("conversation", self.conversation, event, "a closed conversation is final")
         before = self.conversation
         self.conversation = nxt
-        return Change("conversation", before.value, nxt.value, event.value)
+        return Change(Machine.CONVERSATION, before, nxt, event)
 
     def _session_move(self, event: SessionEvent, cause: EndCause | None) -> Change:
         if self.conversation is ConversationState.CLOSED:
@@ -210,7 +220,7 @@ class Lifecycle:
             self.end_cause = None
         if nxt is SessionStatus.ENDED:
             self.end_cause = cause
-        return Change("session", before.value if before else None, nxt.value, event.value, cause)
+        return Change(Machine.SESSION, before, nxt, event, cause)
 
     # -- state-triggered ------------------------------------------------------------------------------------
     def _settle(self) -> list[Change]:
@@ -227,10 +237,10 @@ class Lifecycle:
             self.session = SessionStatus.ENDED
             self.end_cause = EndCause.CONVERSATION_CLOSED
             return Change(
-                "session",
-                before.value if before else None,
-                SessionStatus.ENDED.value,
-                SessionEvent.END.value,
+                Machine.SESSION,
+                before,
+                SessionStatus.ENDED,
+                SessionEvent.END,
                 EndCause.CONVERSATION_CLOSED,
                 triggered=True,
             )
@@ -242,17 +252,14 @@ class Lifecycle:
         ):
             self.conversation = ConversationState.CLOSED
             return Change(
-                "conversation",
-                ConversationState.OPEN.value,
-                ConversationState.CLOSED.value,
-                ConversationEvent.CLOSE.value,
+                Machine.CONVERSATION,
+                ConversationState.OPEN,
+                ConversationState.CLOSED,
+                ConversationEvent.CLOSE,
                 self.end_cause,
                 triggered=True,
             )
         return None
-
-    def with_policy(self, policy: Policy) -> Lifecycle:
-        return replace(self, policy=policy)
 
 
 def mermaid_diagram() -> str:

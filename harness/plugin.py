@@ -1,23 +1,24 @@
 """pytest plugin: the switchboard between pytest and the harness (options, fixtures, hooks).
 
-Each hook delegates to the module that owns the concern: the matrix (`harness.cells`), the run (`harness.rig`),
-the verdict (`harness.judge`) and the records the reports are built from (`harness.steps.records`).
+Installed for everyone who installs the package (the `pytest11` entry point), so it stays inert in a session
+that does not ask for the conformance suite: no autouse fixture, no file read, options prefixed `--miaw-`.
+
+Each hook delegates to the module that owns the concern: the matrix (`harness.run.cells`), the run (`harness.run.rig`),
+the verdict (`harness.run.judge`) and the records the reports are built from (`harness.steps.records`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.judge import NeedsRep, NotApplicable
 from harness.report import outcomes
+from harness.run.judge import NeedsRep, NotApplicable
 from harness.steps import options, records
-from harness.steps.runtime import RunState, scenario_of
+from harness.steps.runtime import STATE, RunState, scenario_of
 
-_STATE = pytest.StashKey[RunState]()
 _NO_CELLS = pytest.StashKey[set[str]]()
 
 
@@ -36,6 +37,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cells = options.selection(metafunc.config).cells_for(template.tags | template.feature.tags)
     if not cells:
         metafunc.config.stash.setdefault(_NO_CELLS, set()).add(metafunc.definition.nodeid.split("[", 1)[0])
+    if "miaw_cell" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("miaw_cell")  # only the suite's scenarios use the fixture: no autouse
     metafunc.parametrize("miaw_cell", cells, ids=[c.id for c in cells], indirect=True)
 
 
@@ -48,9 +51,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in empty]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def miaw_cell(request: pytest.FixtureRequest) -> Any:
-    """The (SDK profile, app strategy, variant) this scenario runs under; None outside the conformance suite."""
+    """The (SDK profile, app strategy, variant) a scenario of the conformance suite runs under."""
     return getattr(request, "param", None)
 
 
@@ -63,21 +66,24 @@ def miaw_portal() -> Iterator[Any]:
 
 
 def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
-    state = request.node.stash.get(_STATE, None)
+    state = request.node.stash.get(STATE, None)
     if state is not None:
         state.step_done(step, "passed")
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: BaseException) -> None:
-    state = request.node.stash.get(_STATE, None)
+    state = request.node.stash.get(STATE, None)
     if state is not None:
         state.step_done(step, "failed", exception)
 
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or "miaw_cell" not in callspec.params:
+        return  # another project's pytest-bdd scenario: none of the plugin's business
     cell = request.getfixturevalue("miaw_cell")
     if cell is not None:
-        request.node.stash[_STATE] = RunState.begin(request.node, feature, scenario, cell)
+        request.node.stash[STATE] = RunState.begin(request.node, feature, scenario, cell)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -85,13 +91,13 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         yield
     except BaseException as exc:
-        state = item.stash.get(_STATE, None)
+        state = item.stash.get(STATE, None)
         if state is None:
             raise
         state.fail(exc)  # the record says not_applicable / needs_rep / error
         if not isinstance(exc, NotApplicable | NeedsRep):
             raise
-    state = item.stash.get(_STATE, None)
+    state = item.stash.get(STATE, None)
     if state is not None:
         state.finish_call(options.fail_on(item.config))  # harness.report.outcomes: the one verdict mapping
 
@@ -99,7 +105,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    state = item.stash.get(_STATE, None)
+    state = item.stash.get(STATE, None)
     if state is not None and call.when == "call":
         record = state.record(report.duration)
         records.write(item.config, record)
@@ -114,7 +120,3 @@ def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.items:
         records.write_collected(session.config, len(session.items))
-
-
-def feature_paths(config: pytest.Config) -> list[Path]:
-    return options.feature_paths(config)

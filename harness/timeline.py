@@ -16,6 +16,12 @@ class Kind(StrEnum):
     NOTE = "note"  # a fact the judge recorded (e.g. "message m1 never echoed")
 
 
+class Fact(StrEnum):
+    """Steps that code (not only a reader) looks for: found by `Timeline.facts`, never by matching the summary."""
+
+    STREAM_CLOSED_BY_SERVER = "stream closed by the server"  # the runtime ended the app's SSE stream
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     seq: int
@@ -24,10 +30,12 @@ class Step:
     summary: str
     detail: dict[str, Any] = field(default_factory=dict)
     at_ms: int | None = None  # virtual time, when known
+    fact: Fact | None = None  # for code that looks for this step; not part of the evidence a report shows
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["kind"] = self.kind.value
+        del data["fact"]
         return data
 
 
@@ -44,13 +52,17 @@ class Timeline:
         summary: str,
         detail: dict[str, Any] | None = None,
         at_ms: int | None = None,
+        fact: Fact | None = None,
     ) -> Step:
-        step = Step(len(self.steps) + 1, kind, actor, summary, dict(detail or {}), at_ms)
+        step = Step(len(self.steps) + 1, kind, actor, summary, dict(detail or {}), at_ms, fact)
         self.steps.append(step)
         return step
 
     def of(self, kind: Kind) -> list[Step]:
         return [s for s in self.steps if s.kind is kind]
+
+    def facts(self, fact: Fact) -> list[Step]:
+        return [s for s in self.steps if s.fact is fact]
 
     def to_json(self) -> list[dict[str, Any]]:
         return [s.to_json() for s in self.steps]

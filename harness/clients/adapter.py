@@ -1,6 +1,6 @@
 """What a journey needs from an app, whatever drives it: the `ClientAdapter` protocol and capability declarations.
 
-The method names are those of `harness.journey.App`, so the simulated app is already an adapter. Adapters that
+The method names are those of `harness.run.journey.App`, so the simulated app is already an adapter. Adapters that
 drive something outside the harness (a browser, a device through shell commands, a person) cannot read their
 screen synchronously: they take a `ClientUi` snapshot after every action and every `settle()`, and `ui` returns
 the latest one. A journey therefore reads the screen only after an action or a settle, as it already does.

@@ -29,6 +29,7 @@ from harness.report.directory import Staging, check_out_dir, prepare, render_fil
 from harness.report.junit import FAILING
 from harness.report.readiness import InstallRow, assess, read_install_base
 from harness.report.results import Results, Verdict, aggregate, count_collected, count_finished, counts, load_runs
+from harness.run.cells import DEFAULT_SEED
 from harness.sandbox.config import load_config
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
@@ -36,7 +37,6 @@ from harness.steps.options import suite_command
 
 HELP = "Run the Session-Based Chat conformance suite (embedded mock by default) and write the report directory."
 
-DEFAULT_SEED = 20251028
 DEFAULT_OUT = Path("miaw-report")
 EXIT_FAILED = 1  # a cell reached the --fail-on threshold
 EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)
@@ -132,24 +132,24 @@ def workers_of(args: argparse.Namespace) -> int:
 
 def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
     """The pytest session that runs the suite and writes run records into `results_dir`."""
-    command = suite_command(results_dir, "--seed", str(args.seed), "--miaw-fail-on", args.fail_on)
+    command = suite_command(results_dir, "--miaw-seed", str(args.seed), "--miaw-fail-on", args.fail_on)
     command += ["--basetemp", str(results_dir / "basetemp")]  # pytest's and xdist's temporary folders, removed with it
     for pattern in args.sdk:
-        command += ["--sdk", pattern]
+        command += ["--miaw-sdk", pattern]
     for pattern in args.app:
-        command += ["--app", pattern]
+        command += ["--miaw-app", pattern]
     if args.features is not None:
         command += ["--miaw-features", str(args.features.resolve())]
     for directory in args.profiles_dir:
-        command += ["--profiles-dir", str(directory.resolve())]
+        command += ["--miaw-profiles-dir", str(directory.resolve())]
     for directory in args.apps_dir:
-        command += ["--apps-dir", str(directory.resolve())]
+        command += ["--miaw-apps-dir", str(directory.resolve())]
     if args.target:
-        command += ["--target", args.target, "--org-id", args.org_id, "--deployment", args.deployment]
+        command += ["--miaw-target", args.target, "--miaw-org-id", args.org_id, "--miaw-deployment", args.deployment]
         if args.ca_bundle:
-            command += ["--ca-bundle", str(Path(args.ca_bundle).resolve())]
+            command += ["--miaw-ca-bundle", str(Path(args.ca_bundle).resolve())]
         if args.interactive:
-            command += ["--interactive"]
+            command += ["--miaw-interactive"]
     if workers_of(args) > 1:
         command += ["-n", str(workers_of(args))]
     return command + shard_options(args)

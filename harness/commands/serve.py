@@ -15,6 +15,7 @@ from pathlib import Path
 
 import uvicorn
 
+from harness.clients.demo_app import add_demo_client
 from harness.commands import inputs, signals
 from harness.errors import UserError
 from harness.server.config import ServerConfig
@@ -140,7 +141,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"demo chat:  {'https' if args.tls else 'http'}://{host}:{port}/demo/?policy=web-storage")
         print(f"control:    {'/control' if control else 'off (sandbox-like)'}", flush=True)
         server = uvicorn.Server(
-            uvicorn_config(config, control=control, cert=cert, log_level="info", demo_client=args.demo_client)
+            uvicorn_config(
+                config,
+                control=control,
+                cert=cert,
+                log_level="info",
+                extend=add_demo_client if args.demo_client else None,
+            )
         )
         serve_forever(server, sock)
     return 0

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from harness.judge import Verdict
+from harness.run.judge import Verdict
 
 __all__ = [
     "FAILING",

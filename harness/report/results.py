@@ -1,4 +1,7 @@
-"""The results of a conformance run: run records in, one verdict per cell out, `results.json` on disk."""
+"""The results of a conformance run: run records in, one verdict per cell out, `results.json` on disk.
+
+Over 400 lines because reading and writing `results.json` are kept side by side, so the two never drift apart.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
-from harness.judge import Verdict as Verdict
+from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
+from harness.run.judge import Reason as Reason  # the one list of reason codes; readers accept codes they do not know
+from harness.run.judge import Verdict as Verdict
 
 SCHEMA = "miaw-harness/results@2"
 READABLE_SCHEMAS = ("miaw-harness/results@1", SCHEMA)  # @1 kept every run's evidence inline
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
-
-
-REASON_CODES = (
-    "recovered",
-    "ui_lied",
-    "message_lost",
-    "missed_close",
-    "reused_closed_id",
-    "no_way_out",
-    "lost_identity",
-    "not_applicable",
-    "needs_rep",
-    "harness_error",
-)
 
 
 def version_key(version: str) -> tuple[int, ...]:

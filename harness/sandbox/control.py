@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from harness.control import ControlClient
-from harness.judge import NeedsRep, NotApplicable
+from harness.run.control import ControlClient
+from harness.run.judge import NeedsRep, NotApplicable
 from harness.sandbox.interactive import InteractiveRep
 from harness.sandbox.probe import ProbeResult, SbcState
 from harness.sandbox.public_oracle import PublicOracle

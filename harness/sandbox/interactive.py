@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from harness.journey import ConversationTruth
-from harness.judge import NeedsRep
+from harness.run.judge import NeedsRep
+from harness.run.truth import ConversationTruth
 from harness.sandbox.waiter import Waiter
 
 __all__ = ["Console", "InteractiveRep", "TerminalConsole"]

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from harness.journey import ConversationTruth
-from harness.judge import NeedsRep
+from harness.lifecycle import ConversationState
+from harness.run.judge import NeedsRep
+from harness.run.truth import ConversationTruth
 from harness.wire.entries import MalformedEntry, entry_from_history
 from harness.wire.events import EntryType, Role
 
@@ -148,7 +149,7 @@ def truth_from_public(listed: ListedConversation, entries: list[dict[str, Any]])
         present.clear()
     return ConversationTruth(
         conversation_id=listed.conversation_id,
-        state="CLOSED" if closed else "OPEN",
+        state=ConversationState.CLOSED if closed else ConversationState.OPEN,
         session=session,
         participants=frozenset(present.values()),
         message_ids=frozenset(message_ids),
@@ -168,7 +169,7 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 
 
 class PublicOracle:
-    """`harness.journey.Oracle` over the public API; `credentials()` yields the app's current (subject, token)."""
+    """`harness.run.journey.Oracle` over the public API; `credentials()` yields the app's current (subject, token)."""
 
     def __init__(
         self,

@@ -7,6 +7,9 @@ SDK could (an Unknown entry, or nothing). Behaviour switches read `profile.flag(
 never a version number. `settle()` waits on a condition until the processed event id reaches the newest id the
 runtime has for this end user (asked through the control API), so tests never sleep. Reconnect delays go
 through `sleep`: by default no wait at all when a control API is given (the mock), a real wait otherwise.
+
+Over 400 lines: the SDK core's use, the app strategy and the settling of a run still share this class; splitting
+them into three owners is the next step (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from httpx_sse import ServerSentEvent, aconnect_sse
 from httpx_sse import SSEError as _SSEError
 
 from harness.sdk.core import SSE_PATH, ApiError, CoreClient
-from harness.timeline import Kind, Timeline
+from harness.timeline import Fact, Kind, Timeline
 from harness.wire import PING_EVENT
 
 Handler = Callable[[ServerSentEvent], Awaitable[None]]
@@ -205,7 +205,7 @@ class EventStream:
                     if event.id:
                         self.last_event_id = event.id
                     await self._notify()
-            self.timeline.add(Kind.NOTE, "app", "stream closed by the server")
+            self.timeline.add(Kind.NOTE, "app", Fact.STREAM_CLOSED_BY_SERVER.value, fact=Fact.STREAM_CLOSED_BY_SERVER)
         except (httpx.HTTPError, _SSEError) as exc:
             self.timeline.add(Kind.NOTE, "app", f"stream error: {type(exc).__name__}")
         finally:

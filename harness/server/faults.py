@@ -5,20 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ROUTES: tuple[str, ...] = (
-    "token",
-    "continuation",
-    "create_conversation",
-    "list_conversations",
-    "list_entries",
-    "send_message",
-    "entry",
-    "acknowledge",
-    "close_conversation",
-    "end_session",
-    "routing_status",
-    "sse",
-)
+from harness.wire.routes import RouteName
+
+ROUTES: tuple[str, ...] = tuple(route.value for route in RouteName)  # the names are defined once, in wire
 
 
 @dataclass(slots=True)

@@ -9,11 +9,13 @@ import os
 import socket
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from harness.server import gcpolicy
 from harness.server.app import create_app
@@ -101,19 +103,20 @@ class RunningServer:
         self.stop()
 
 
+AppExtension = Callable[[Starlette], None]  # adds routes to the runtime's app before it serves
+
+
 def uvicorn_config(
     config: ServerConfig,
     *,
     control: bool,
     cert: tuple[Path, Path] | None,
     log_level: str = "warning",
-    demo_client: bool = False,
+    extend: AppExtension | None = None,
 ) -> uvicorn.Config:
     app = create_app(config, control=control)
-    if demo_client:
-        from harness.clients.demo_app import add_demo_client
-
-        add_demo_client(app)
+    if extend is not None:  # e.g. the demo web chat (`harness.clients.demo_app.add_demo_client`)
+        extend(app)
     return uvicorn.Config(
         app,
         loop="auto",
@@ -144,14 +147,14 @@ def start_in_thread(
     port: int = 0,
     tls: bool = False,
     control: bool = True,
-    demo_client: bool = False,
+    extend: AppExtension | None = None,
 ) -> RunningServer:
     """Serve the runtime with uvicorn in a daemon thread; returns once the socket accepts connections."""
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     tmp = tempfile.TemporaryDirectory(prefix="miaw-harness-") if tls else None
     cert = self_signed_cert(Path(tmp.name)) if tmp else None
-    server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert, demo_client=demo_client))
+    server = uvicorn.Server(uvicorn_config(config, control=control, cert=cert, extend=extend))
     failure: list[BaseException] = []
 
     def run() -> None:

@@ -3,6 +3,9 @@
 A pure core without HTTP: every public method either changes state and emits events, or raises `ApiError` before
 changing anything. Every conversation and session move goes through `harness.lifecycle`; the changes it returns are
 turned into SSE events here, in order (session events first, then a close event, as DESIGN.md prescribes).
+
+Over 400 lines on purpose: every rule that changes a conversation lives in this one class, so that no move can
+bypass the lifecycle or emit its events out of order.
 """
 
 from __future__ import annotations

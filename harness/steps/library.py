@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness.control import ControlError
-from harness.judge import NotApplicable
-from harness.rig import Rig, Target
-from harness.steps.runtime import RunState
-from harness.timeline import Kind
+from harness.lifecycle import ConversationState
+from harness.run.control import ControlError
+from harness.run.judge import NotApplicable
+from harness.run.rig import Rig, Target
+from harness.steps.runtime import STATE, RunState
+from harness.timeline import Fact, Kind
 
 T = TypeVar("T")
 
@@ -48,17 +49,15 @@ class World:
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest, miaw_portal: Any) -> Iterator[World]:
-    from harness.plugin import _STATE
-
-    state = request.node.stash[_STATE]
+    state = request.node.stash[STATE]
     config = request.config
-    target_url = config.getoption("target")
+    target_url = config.getoption("miaw_target")
     target = Target(
         base_url=target_url,
-        org_id=config.getoption("org_id"),
-        deployment=config.getoption("deployment"),
-        ca_bundle=config.getoption("ca_bundle"),
-        interactive=bool(config.getoption("interactive")),
+        org_id=config.getoption("miaw_org_id"),
+        deployment=config.getoption("miaw_deployment"),
+        ca_bundle=config.getoption("miaw_ca_bundle"),
+        interactive=bool(config.getoption("miaw_interactive")),
     )
     w = World(miaw_portal, state, target)
     try:
@@ -225,7 +224,7 @@ def _(world: World) -> None:
 
 
 def _drops_noticed(world: World) -> int:
-    return sum(1 for s in world.state.timeline.steps if s.actor == "app" and s.summary == "stream closed by the server")
+    return len(world.state.timeline.facts(Fact.STREAM_CLOSED_BY_SERVER))
 
 
 async def _until(changed: asyncio.Condition, predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -249,13 +248,13 @@ def _truth(world: World) -> Any:
 @then("the conversation is closed on the runtime")
 def _(world: World) -> None:
     truth = _truth(world)
-    assert truth.state == "CLOSED", f"the conversation is {truth.state}, session {truth.session}"
+    assert truth.state is ConversationState.CLOSED, f"the conversation is {truth.state}, session {truth.session}"
 
 
 @then("the conversation is still open on the runtime")
 def _(world: World) -> None:
     truth = _truth(world)
-    assert truth.state == "OPEN", f"the conversation is {truth.state}"
+    assert truth.state is ConversationState.OPEN, f"the conversation is {truth.state}"
 
 
 @then("the messaging session has ended")

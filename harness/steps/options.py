@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cells import Selection
 from harness.errors import UserError
 from harness.paths import features_dir
 from harness.report.outcomes import FAIL_ON
-
-DEFAULT_SEED = 20261125
+from harness.run.cells import DEFAULT_SEED, Selection
 
 _SELECTION = pytest.StashKey[Selection]()
 _FEATURES: list[Path] = []  # explicit registry: read by harness.steps.suite at collection time
@@ -45,25 +43,48 @@ def suite_command(results_dir: Path, *extra: str) -> list[str]:
 
 
 def add_options(parser: pytest.Parser) -> None:
+    """Every option carries the `--miaw-` prefix, so that the plugin never collides with another plugin's options
+    (`miaw-harness run` keeps the short forms: `--sdk`, `--app`, `--seed`, `--target`, ...)."""
     group = parser.getgroup("miaw-harness", "Session-Based Chat conformance")
-    group.addoption("--sdk", action="append", default=[], metavar="PATTERN", help="SDK profile name pattern.")
-    group.addoption("--app", action="append", default=[], metavar="PATTERN", help="App strategy name pattern.")
-    group.addoption("--seed", type=int, default=None, help=f"Base seed for Faker and ids (default {DEFAULT_SEED}).")
+    group.addoption("--miaw-sdk", action="append", default=[], metavar="PATTERN", help="SDK profile name pattern.")
+    group.addoption("--miaw-app", action="append", default=[], metavar="PATTERN", help="App strategy name pattern.")
+    group.addoption(
+        "--miaw-seed", type=int, default=None, help=f"Base seed for Faker and ids (default {DEFAULT_SEED})."
+    )
     group.addoption("--miaw-features", action="append", default=[], metavar="PATH", help="Feature file or folder.")
-    group.addoption("--profiles-dir", action="append", default=[], metavar="DIR", help="Extra SDK profiles.")
-    group.addoption("--apps-dir", action="append", default=[], metavar="DIR", help="Extra app strategies.")
+    group.addoption("--miaw-profiles-dir", action="append", default=[], metavar="DIR", help="Extra SDK profiles.")
+    group.addoption("--miaw-apps-dir", action="append", default=[], metavar="DIR", help="Extra app strategies.")
     group.addoption("--miaw-results", default=None, metavar="DIR", help="Write one JSON record per run here.")
-    group.addoption("--target", default=None, metavar="URL", help="Run against this runtime instead of the mock.")
-    group.addoption("--org-id", default=None, help="Org id of --target.")
-    group.addoption("--deployment", default=None, help="Embedded Service deployment of --target.")
-    group.addoption("--ca-bundle", default=None, help="CA bundle for --target's TLS certificate.")
-    group.addoption("--interactive", action="store_true", help="Ask a person to play the rep (with --target).")
+    group.addoption("--miaw-target", default=None, metavar="URL", help="Run against this runtime instead of the mock.")
+    group.addoption("--miaw-org-id", default=None, help="Org id of --miaw-target.")
+    group.addoption("--miaw-deployment", default=None, help="Embedded Service deployment of --miaw-target.")
+    group.addoption("--miaw-ca-bundle", default=None, help="CA bundle for --miaw-target's TLS certificate.")
+    group.addoption(
+        "--miaw-interactive", action="store_true", help="Ask a person to play the rep (with --miaw-target)."
+    )
     group.addoption(
         "--miaw-fail-on", choices=FAIL_ON, default="blocked", help="Verdicts that fail a test (default blocked)."
     )
 
 
+def wanted(config: pytest.Config) -> bool:
+    """Whether this session asked for the conformance suite: it names the suite module or sets a `--miaw-` option.
+
+    Any other pytest session that merely has the package installed gets no markers, no file reads, no fixtures.
+    """
+    if any(SUITE_MODULE in str(arg) or "harness/steps/suite" in str(arg) for arg in config.args):
+        return True
+    if os.environ.get("MIAW_FEATURES"):
+        return True
+    if config.getoption("miaw_seed") is not None:
+        return True
+    names = ("sdk", "app", "features", "profiles_dir", "apps_dir", "results", "target", "interactive")
+    return any(config.getoption(f"miaw_{name}") for name in names)
+
+
 def configure(config: pytest.Config) -> None:
+    if not wanted(config):
+        return
     paths = [Path(p) for p in config.getoption("miaw_features") or ()]
     if not paths and (env := os.environ.get("MIAW_FEATURES")):
         paths = [Path(p) for p in env.split(os.pathsep) if p]
@@ -104,7 +125,7 @@ def feature_paths(config: pytest.Config | None = None) -> list[Path]:
 
 
 def seed(config: pytest.Config) -> int:
-    value = config.getoption("seed")
+    value = config.getoption("miaw_seed")
     return DEFAULT_SEED if value is None else int(value)
 
 
@@ -118,10 +139,10 @@ def selection(config: pytest.Config) -> Selection:
         return cached
     try:
         chosen = Selection.load(
-            config.getoption("sdk"),
-            config.getoption("app"),
-            [Path(p) for p in config.getoption("profiles_dir")],
-            [Path(p) for p in config.getoption("apps_dir")],
+            config.getoption("miaw_sdk"),
+            config.getoption("miaw_app"),
+            [Path(p) for p in config.getoption("miaw_profiles_dir")],
+            [Path(p) for p in config.getoption("miaw_apps_dir")],
         )
     except UserError as exc:
         raise pytest.UsageError(str(exc)) from exc

@@ -7,9 +7,10 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.control import ControlError
-from harness.judge import Verdict
-from harness.rig import closing_probe
+from harness.lifecycle import ConversationState
+from harness.run.control import ControlError
+from harness.run.judge import Verdict
+from harness.run.rig import closing_probe
 from harness.sdk.profiles import SdkProfile, load_profiles
 from harness.sdk.strategies import AppStrategy, load_strategies
 from harness.steps.library import World
@@ -89,8 +90,8 @@ def _(world: World) -> None:
 @then(parsers.re(r"that user's conversation is (?P<state>still open|closed) on the runtime"))
 def _(world: World, state: str) -> None:
     truth = world.run(world.journey.oracle.conversation, world.conversation_id())
-    expected = "OPEN" if state == "still open" else "CLOSED"
-    assert truth is not None and truth.state == expected, f"the conversation is {truth and truth.state}"
+    expected = ConversationState.OPEN if state == "still open" else ConversationState.CLOSED
+    assert truth is not None and truth.state is expected, f"the conversation is {truth and truth.state}"
 
 
 def _published(world: World) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import pytest
 from pytest_bdd.parser import ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.cells import Cell, cell_seed
-from harness.judge import NeedsRep, NotApplicable, Observations, VerdictResult, judge
 from harness.report.outcomes import pytest_outcome
+from harness.run.cells import Cell, cell_seed
+from harness.run.judge import NeedsRep, NotApplicable, Observations, VerdictResult, judge
 from harness.steps import options
 from harness.timeline import Timeline
 
@@ -165,3 +165,6 @@ class RunState:
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
         }
+
+
+STATE = pytest.StashKey[RunState]()  # the run of a scenario item, set by the plugin before its steps run

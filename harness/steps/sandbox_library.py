@@ -15,6 +15,7 @@ from harness.sandbox.preflight import Validation, run_validation
 from harness.sandbox.probe import SbcState
 from harness.sandbox.waiter import Waiter
 from harness.server import DeploymentSettings, RunningServer, ServerConfig, start_in_thread
+from harness.steps.runtime import STATE
 from harness.timeline import Kind
 
 EXISTING_CHANNEL = "Existing_Channel"
@@ -49,9 +50,7 @@ def sandbox_org() -> Iterator[SandboxOrg]:
 
 
 def _state(request: pytest.FixtureRequest) -> Any:
-    from harness.plugin import _STATE
-
-    return request.node.stash.get(_STATE, None)
+    return request.node.stash.get(STATE, None)
 
 
 def _timeline(request: pytest.FixtureRequest) -> Any:

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from harness.control import ControlClient
+from harness.clients.demo_app import add_demo_client
+from harness.run.control import ControlClient
 from harness.server import RunningServer, start_in_thread
 from harness.server.config import DeploymentSettings, ServerConfig
 
@@ -27,7 +28,7 @@ def sbc_config() -> ServerConfig:
 
 @pytest.fixture(scope="module")
 def demo_server() -> Iterator[RunningServer]:
-    with start_in_thread(sbc_config(), demo_client=True) as server:
+    with start_in_thread(sbc_config(), extend=add_demo_client) as server:
         yield server
 
 

@@ -17,8 +17,8 @@ import pytest
 from clients.conftest import sbc_config
 from harness.clients.adapter import Capability, ClientAdapter, ClientError, ClientMessage
 from harness.clients.browser import BrowserAdapter
-from harness.clients.demo_app import demo_browser_config
-from harness.control import ControlClient
+from harness.clients.demo_app import add_demo_client, demo_browser_config
+from harness.run.control import ControlClient
 from harness.server import RunningServer, start_in_thread
 from harness.timeline import Kind, Timeline
 
@@ -173,7 +173,7 @@ async def test_quiet_screen_settle_without_the_control_api(demo_server: RunningS
 
 async def test_a_chat_on_a_salesforce_scrt_name_reaches_the_mock_over_tls() -> None:
     """Host-resolver rules send *.my.salesforce-scrt.com to the loopback runtime; its certificate names localhost."""
-    with start_in_thread(sbc_config(), demo_client=True, tls=True) as server:
+    with start_in_thread(sbc_config(), extend=add_demo_client, tls=True) as server:
         port = server.base_url.rsplit(":", 1)[1]
         config = dataclasses.replace(
             demo_browser_config(f"https://acme.my.salesforce-scrt.com:{port}", "web-storage"),

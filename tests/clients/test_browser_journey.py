@@ -11,19 +11,19 @@ import httpx
 import pytest
 from faker import Faker
 
-from harness.cells import Cell
 from harness.clients.browser import BrowserAdapter
 from harness.clients.demo_app import demo_browser_config
-from harness.control import ControlClient
-from harness.journey import Journey
-from harness.judge import Observations, VerdictResult, judge
-from harness.oracle import ControlOracle
-from harness.rig import Rig, Target
+from harness.run.cells import Cell
+from harness.run.control import ControlClient
+from harness.run.journey import Journey
+from harness.run.judge import Observations, VerdictResult, judge
+from harness.run.oracle import ControlOracle
+from harness.run.rig import Rig, Target
+from harness.run.variants import CLOSE_EVENT
 from harness.sdk.profiles import load_profiles
 from harness.sdk.strategies import load_strategies
 from harness.server import RunningServer
 from harness.timeline import Kind, Timeline
-from harness.variants import CLOSE_EVENT
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,8 @@ import pytest
 
 from harness.clients.adapter import Capability, ClientAdapter, ClientError
 from harness.clients.command import CommandAdapter, load_command_config, parse_state
-from harness.control import ControlClient
 from harness.errors import UserError
+from harness.run.control import ControlClient
 from harness.server import RunningServer
 
 FAKE_DEVICE = Path(__file__).with_name("fake_device.py")

@@ -176,14 +176,14 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
     for part in (
         "harness.steps.suite -p no:cacheprovider -q",
         f"--miaw-results={tmp_path / 'results'}",
-        "--seed 9 --miaw-fail-on degraded",
-        "--sdk ios-* --sdk web",
-        "--app persist-*",
+        "--miaw-seed 9 --miaw-fail-on degraded",
+        "--miaw-sdk ios-* --miaw-sdk web",
+        "--miaw-app persist-*",
         f"--miaw-features {features}",
-        f"--profiles-dir {tmp_path}",
-        f"--apps-dir {tmp_path}",
-        f"--ca-bundle {features} --interactive",
-        "--target https://org.example --org-id 00D --deployment Web",
+        f"--miaw-profiles-dir {tmp_path}",
+        f"--miaw-apps-dir {tmp_path}",
+        f"--miaw-ca-bundle {features} --miaw-interactive",
+        "--miaw-target https://org.example --miaw-org-id 00D --miaw-deployment Web",
         "-n 2",
     ):
         assert part in joined
@@ -191,7 +191,8 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
 
 def test_the_default_seed_is_fixed_and_serial_adds_no_workers(tmp_path: Path) -> None:
     command = run_command.pytest_command(_args("-n", "0"), tmp_path)
-    assert f"--seed {run_command.DEFAULT_SEED}" in " ".join(command)
+    assert f"--miaw-seed {run_command.DEFAULT_SEED}" in " ".join(command)
+    assert run_command.DEFAULT_SEED == 20251028  # the seed README promises, shared with the plain pytest session
     assert "-n" not in command
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+
+import pytest
 
 from harness.paths import features_dir
 
 HERE = Path(__file__).parent
-SEED = HERE.parents[2] / "shared" / "docs" / "seed-session-based-chat.txt"
+ARTICLE = HERE / "article.txt"  # the article's text, kept in the repository so the check runs in every clone
 
 
 def _norm(text: str) -> str:
@@ -42,11 +45,8 @@ def test_features_quote_only_the_article() -> None:
 
 
 def test_sentence_list_matches_the_article_text() -> None:
-    # The list is kept beside the tests; where the article itself is at hand, the list must be exactly its sentences.
-    if not SEED.is_file():
-        assert len(sentences()) == 18
-        return
-    body = SEED.read_text(encoding="utf-8").split("Set Up Session-Based Chat", 2)[-1]
+    """The sentence list is exactly the article's sentences, in order, with nothing of the article left out."""
+    body = ARTICLE.read_text(encoding="utf-8").split("Set Up Session-Based Chat", 2)[-1]
     text = _norm(body.replace("Checkmark ", "").replace("X icon ", "").replace("•", " "))
     text = re.sub(r"\b\d\. ", "", text)
     for skip in (
@@ -61,3 +61,11 @@ def test_sentence_list_matches_the_article_text() -> None:
         assert sentence in remaining, sentence
         remaining = _norm(remaining.replace(sentence, " "))
     assert remaining == "", f"article text not in the list: {remaining!r}"
+
+
+def test_the_article_check_catches_a_changed_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    changed = tmp_path / "article.txt"
+    changed.write_text(ARTICLE.read_text(encoding="utf-8").replace("read-only", "read only"), encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ARTICLE", changed)
+    with pytest.raises(AssertionError):
+        test_sentence_list_matches_the_article_text()

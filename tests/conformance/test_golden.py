@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from harness.judge import SEVERITY, Verdict
+from harness.run.judge import SEVERITY, Verdict
 from harness.steps.options import suite_command
+
+pytestmark = pytest.mark.matrix  # its own job: `pytest -m matrix`; the default session runs it too
 
 HERE = Path(__file__).parent
 VOLATILE = ("duration_ms", "worker")
@@ -88,7 +90,16 @@ def _without_times(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_serial_and_parallel_runs_agree(tmp_path: Path) -> None:
-    selection = ["--sdk", "android-1.9", "--sdk", "ios-1.10", "--app", "persist-*", "-k", "rep_ends or opt_out"]
+    selection = [
+        "--miaw-sdk",
+        "android-1.9",
+        "--miaw-sdk",
+        "ios-1.10",
+        "--miaw-app",
+        "persist-*",
+        "-k",
+        "rep_ends or opt_out",
+    ]
     serial = run_suite(tmp_path / "serial", *selection)
     parallel = run_suite(tmp_path / "parallel", *selection, "-n", "2")
     assert _stable(serial) == _stable(parallel)

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from harness.judge import Verdict
 from harness.report.directory import render_files
 from harness.report.junit import case_name
 from harness.report.outcomes import FAIL_ON, Outcome, deciding_step, outcome, verdict_text
 from harness.report.results import Results, aggregate, load_runs
+from harness.run.judge import Verdict
 
 # Every verdict's outcome under each --fail-on threshold: the README's table, written out.
 TABLE: dict[Verdict, dict[str, Outcome]] = {

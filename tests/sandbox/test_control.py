@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harness.judge import NeedsRep, NotApplicable
+from harness.run.judge import NeedsRep, NotApplicable
 from harness.sandbox.control import SandboxControl
 from harness.sandbox.interactive import InteractiveRep
 from harness.sandbox.probe import ProbeResult, probe_channel

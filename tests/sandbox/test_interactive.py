@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.judge import NeedsRep
 from harness.lifecycle import EndCause
+from harness.run.judge import NeedsRep
 from harness.sandbox.control import SandboxControl
 from harness.sandbox.interactive import InteractiveRep
 from harness.sandbox.probe import ProbeResult, SbcState

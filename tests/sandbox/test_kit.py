@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cells import Cell
-from harness.judge import NeedsRep, Observations
-from harness.rig import Rig, Target
+from harness.run.cells import Cell
+from harness.run.judge import NeedsRep, Observations
+from harness.run.rig import Rig, Target
+from harness.run.variants import DEFAULT
 from harness.sandbox import kit as kit_module
 from harness.sandbox.control import SandboxControl
 from harness.sandbox.public_oracle import PublicOracle
 from harness.sdk.profiles import load_profiles
 from harness.sdk.strategies import load_strategies
 from harness.timeline import Timeline
-from harness.variants import DEFAULT
 
 from .conftest import Sandbox
 from .test_interrupt import _runtime

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from harness.journey import ConversationTruth
-from harness.judge import NeedsRep
 from harness.lifecycle import EndCause
-from harness.oracle import truth_from_control
+from harness.run.judge import NeedsRep
+from harness.run.oracle import truth_from_control
+from harness.run.truth import ConversationTruth
 from harness.sandbox.public_oracle import ListedConversation, PublicOracle, truth_from_public
 from harness.wire import new_uuid
 

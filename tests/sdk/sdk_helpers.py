@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import respx
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.sdk.app import SimulatedApp
 from harness.sdk.profiles import Capability, SdkProfile, load_profiles
 from harness.sdk.storage import DeviceStorage

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server import RunningServer, StreamingASGITransport, create_app, start_in_thread
 from server.server_helpers import Target, make_config
 

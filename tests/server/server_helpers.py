@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server.config import DeploymentSettings, ServerConfig
 from harness.wire import new_uuid
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.control import ControlError
+from harness.run.control import ControlError
 from server.server_helpers import V2, Target, new_user
 
 pytestmark = pytest.mark.anyio

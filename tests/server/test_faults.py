@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from harness.server import ServerConfig, create_app
+from harness.server.app import MiawApi
 from harness.server.faults import ROUTES, Faults
+from harness.wire.routes import RouteName
 
 
 def test_failures_are_consumed_and_latency_stays() -> None:
@@ -14,4 +19,17 @@ def test_failures_are_consumed_and_latency_stays() -> None:
     assert faults.failures_served == 2
     faults.clear()
     assert faults.take("send_message") == (0, 0) and faults.to_json() == {}
-    assert "send_message" in ROUTES and len(set(ROUTES)) == 12
+
+
+def test_every_route_the_runtime_serves_has_one_name_and_every_name_a_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[str] = []
+    real = MiawApi.route
+
+    def spy(self: MiawApi, name: str | None, handler: object) -> object:
+        if name is not None:  # control routes take no faults
+            served.append(name)
+        return real(self, name, handler)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MiawApi, "route", spy)
+    create_app(ServerConfig.default())
+    assert sorted(set(served)) == sorted(ROUTES) == sorted(RouteName)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server import StreamingASGITransport, create_app
 from harness.server.config import ServerConfig
 from harness.server.errorbodies import RESPONSE_OWNED_KEYS

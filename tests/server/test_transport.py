@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server import StreamingASGITransport, create_app
 from server.server_helpers import Target, make_config, new_user
 

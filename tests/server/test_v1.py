@@ -9,7 +9,7 @@ import httpx
 import jwt
 import pytest
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server import start_in_thread
 from harness.server.config import DeploymentSettings
 from harness.wire import new_uuid

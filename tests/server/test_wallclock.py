@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from harness.control import ControlClient
+from harness.run.control import ControlClient
 from harness.server import StreamingASGITransport, create_app
 from harness.server.clock import VirtualClock, WallSync
 from harness.server.config import ConfigError, ServerConfig

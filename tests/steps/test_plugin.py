@@ -68,7 +68,14 @@ def test_org_scenario_runs_once_and_writes_its_record(pytester: pytest.Pytester)
 
 def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.Pytester) -> None:
     result, records = _run(
-        pytester, CLIENT_FEATURE, "--sdk", "android-1.10", "--app", "persist-forever", "--app", "new-per-launch"
+        pytester,
+        CLIENT_FEATURE,
+        "--miaw-sdk",
+        "android-1.10",
+        "--miaw-app",
+        "persist-forever",
+        "--miaw-app",
+        "new-per-launch",
     )
     # 2 strategies x 2 closing variants; the @web scenario has no cell here and is deselected, not skipped
     result.assert_outcomes(passed=2, failed=2, deselected=1)
@@ -86,7 +93,7 @@ def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.P
 
 
 def test_unknown_sdk_pattern_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result, records = _run(pytester, ORG_FEATURE, "--sdk", "nokia-*")
+    result, records = _run(pytester, ORG_FEATURE, "--miaw-sdk", "nokia-*")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*nokia-**"])
     assert records == []
@@ -99,9 +106,13 @@ def test_missing_feature_path_is_a_usage_error(pytester: pytest.Pytester) -> Non
 
 
 def test_same_seed_same_records(pytester: pytest.Pytester) -> None:
-    _, first = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
+    _, first = _run(
+        pytester, CLIENT_FEATURE, "--miaw-sdk", "ios-1.9", "--miaw-app", "new-per-launch", "--miaw-seed", "7"
+    )
     (pytester.path / "out").rename(pytester.path / "out1")
-    _, second = _run(pytester, CLIENT_FEATURE, "--sdk", "ios-1.9", "--app", "new-per-launch", "--seed", "7")
+    _, second = _run(
+        pytester, CLIENT_FEATURE, "--miaw-sdk", "ios-1.9", "--miaw-app", "new-per-launch", "--miaw-seed", "7"
+    )
     assert [_without_times(r) for r in first] == [_without_times(r) for r in second]
 
 
@@ -112,8 +123,38 @@ def _without_times(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_steps_carry_their_time_and_the_verdict_so_far(pytester: pytest.Pytester) -> None:
-    _, records = _run(pytester, CLIENT_FEATURE, "--sdk", "android-1.10", "--app", "persist-forever")
+    _, records = _run(pytester, CLIENT_FEATURE, "--miaw-sdk", "android-1.10", "--miaw-app", "persist-forever")
     for record in records:
         ran = [s for s in record["steps"] if s["status"] == "passed"]
         assert ran and all(s["duration_ms"] > 0 for s in ran)
         assert ran[0]["verdict"] == "pass" and ran[-1]["verdict"] == record["verdict"] == "blocked"
+
+
+def test_an_unrelated_session_sees_nothing_of_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_plain(request):
+            assert "miaw_cell" not in request.fixturenames
+            assert not any(m.startswith("closing") for m in request.config.getini("markers"))
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_options_are_prefixed_and_leave_generic_names_free(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    for option in ("--miaw-sdk", "--miaw-app", "--miaw-seed", "--miaw-target"):
+        result.stdout.fnmatch_lines([f"*{option}*"])
+    for generic in ("--sdk=", "--app=", "--seed=", "--target="):
+        assert f"  {generic}" not in result.stdout.str()
+    pytester.makeconftest(
+        """
+        def pytest_addoption(parser):
+            parser.addoption("--sdk")
+            parser.addoption("--seed")
+            parser.addoption("--target")
+        """
+    )
+    pytester.makepyfile("def test_x():\n    pass\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sdk", "x").assert_outcomes(passed=1)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cells import Cell, Selection, cell_seed
 from harness.errors import UserError
-from harness.variants import AUTO_END_CLOSES, AUTO_END_KEEPS_OPEN, CLOSE_EVENT, DEFAULT, NO_CLOSE_EVENT, variants_for
+from harness.run.cells import Cell, Selection, cell_seed
+from harness.run.variants import (
+    AUTO_END_CLOSES,
+    AUTO_END_KEEPS_OPEN,
+    CLOSE_EVENT,
+    DEFAULT,
+    NO_CLOSE_EVENT,
+    variants_for,
+)
 
 
 @pytest.mark.parametrize(

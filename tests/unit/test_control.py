@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.control import ControlClient, ControlError
+from harness.run.control import ControlClient, ControlError
 
 pytestmark = pytest.mark.anyio
 

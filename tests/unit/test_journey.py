@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from harness.journey import ConversationTruth, Journey
+from harness.lifecycle import ConversationState
+from harness.run.journey import ConversationTruth, Journey
 from harness.timeline import Kind, Timeline
 
 
@@ -24,7 +25,9 @@ class Runtime:
         c = self.conversations.get(conversation_id)
         if c is None:
             return None
-        return ConversationTruth(conversation_id, c["state"], c["session"], frozenset({"Agent"}), frozenset(c["ids"]))
+        return ConversationTruth(
+            conversation_id, ConversationState(c["state"]), c["session"], frozenset({"Agent"}), frozenset(c["ids"])
+        )
 
     async def conversations_of(self, subject: str) -> list[ConversationTruth]:
         return [t for cid in self.conversations if (t := await self.conversation(cid)) is not None]

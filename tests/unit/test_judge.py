@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harness.judge import Observations, Reason, Verdict, judge
+from harness.run.judge import Observations, Reason, Verdict, judge
 
 
 def _obs(**fields: object) -> Observations:
@@ -47,3 +49,10 @@ def test_reason_lists_each_finding_once() -> None:
 def test_blocked_reason_names_what_was_tried() -> None:
     result = judge(_obs(recovered=False, recovery_actions=["type in the chat", "relaunch the app (1)"]))
     assert "type in the chat, relaunch the app (1)" in result.reason
+
+
+def test_the_results_format_documents_every_reason_code() -> None:
+    # `Reason` is the one list of codes; the documentation of results.json names each of them.
+    doc = (Path(__file__).parents[2] / "docs" / "results-schema.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `reason_code`"))
+    assert [code for code in Reason if f"`{code.value}`" not in row] == []

@@ -215,7 +215,8 @@
             headers: {
               Accept: "text/event-stream",
               Authorization: `Bearer ${this.token}`,
-              "X-Org-Id": this.org,
+              // The event router compares this header with the token's 15-character org id.
+              "X-Org-Id": this.org.slice(0, 15),
               "Last-Event-Id": this.lastEventId,
             },
             cache: "no-store",

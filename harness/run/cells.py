@@ -7,11 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.run.variants import Variant, variants_for
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import AppStrategy, compatible, load_strategies, select_strategies
-from harness.variants import Variant, variants_for
 
-__all__ = ["ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
+__all__ = ["DEFAULT_SEED", "ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
+
+DEFAULT_SEED = 20251028  # the base seed of every run route (`miaw-harness run` and the plain pytest session)
 
 ORG_TAG = "org"  # org-level scenario: runs once, with no SDK or app
 WEB_TAG = "web"  # Enhanced Web Chat only

@@ -15,17 +15,17 @@ from typing import Any
 import httpx
 from faker import Faker
 
-from harness.cells import Cell
-from harness.control import ControlClient
-from harness.journey import Journey, Oracle
-from harness.judge import SEVERITY, NeedsRep, Observations, VerdictResult, judge
-from harness.oracle import ControlOracle
+from harness.run.cells import Cell
+from harness.run.control import ControlClient
+from harness.run.journey import Journey, Oracle
+from harness.run.judge import SEVERITY, NeedsRep, Observations, VerdictResult, judge
+from harness.run.oracle import ControlOracle
+from harness.run.variants import variants_for
 from harness.sandbox.kit import SandboxKit, target_verify
 from harness.sdk.app import DeviceStorage, SimulatedApp
 from harness.sdk.profiles import SdkProfile, load_profiles
 from harness.sdk.strategies import AppStrategy, load_strategies
 from harness.timeline import Kind, Timeline
-from harness.variants import variants_for
 
 __all__ = ["Rig", "Target"]
 

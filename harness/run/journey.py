@@ -2,7 +2,7 @@
 
 The journey drives a `SimulatedApp` (the user's side) and asks an `Oracle` for the runtime's truth (the mock's
 control API, or the public API against a real org). It never decides a verdict itself: it fills `Observations`
-for `harness.judge`.
+for `harness.run.judge`.
 
 Recovery protocol (bounded): after a conversation ends, a user first types into the composer if it is open, then
 taps "start a new conversation" if the app shows one, then reopens the chat (the article's "refresh or reopen"),
@@ -18,40 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from harness.judge import Observations
+from harness.run.judge import Observations
+from harness.run.truth import ConversationTruth, Oracle
 from harness.timeline import Kind, Timeline
 
-__all__ = ["ConversationTruth", "Journey", "Oracle"]
-
-REP_ROLES = frozenset({"Agent", "Chatbot", "Supervisor"})
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationTruth:
-    conversation_id: str
-    state: str  # "OPEN" | "CLOSED"
-    session: str | None
-    participants: frozenset[str]  # roles present now
-    message_ids: frozenset[str]
-    rep_texts: tuple[str, ...] = ()
-
-    @property
-    def open(self) -> bool:
-        return self.state == "OPEN"
-
-    @property
-    def rep_present(self) -> bool:
-        return bool(self.participants & REP_ROLES) and self.session in ("Active", "Waiting", "New")
-
-
-class Oracle(Protocol):
-    """Where the runtime's truth comes from."""
-
-    async def conversation(self, conversation_id: str) -> ConversationTruth | None: ...
-
-    async def conversations_of(self, subject: str) -> list[ConversationTruth]: ...
-
-    async def rep_says(self, conversation_id: str, text: str) -> None: ...
+__all__ = ["App", "ConversationTruth", "Journey", "Oracle"]
 
 
 class App(Protocol):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.control import ControlClient
-from harness.journey import ConversationTruth
+from harness.lifecycle import ConversationState
+from harness.run.control import ControlClient
+from harness.run.truth import ConversationTruth
 
 __all__ = ["ControlOracle", "truth_from_control"]
 
@@ -15,7 +16,7 @@ def truth_from_control(data: dict[str, Any]) -> ConversationTruth:
     participants = data.get("participants") or []
     return ConversationTruth(
         conversation_id=str(data["conversationId"]),
-        state=str(data["state"]),
+        state=ConversationState(str(data["state"])),
         session=data.get("session"),
         participants=frozenset(str(p.get("role", p) if isinstance(p, dict) else p) for p in participants),
         message_ids=frozenset(str(m["id"]) for m in messages if m.get("role") == "EndUser"),
