@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from harness.lifecycle import EndCause
 from harness.server.auth import AccessToken
+from harness.server.bodies import read_json
 from harness.server.config import ServerConfig
 from harness.server.eventlog import PING_FRAME, Subscription
 from harness.server.faults import ROUTES
@@ -24,6 +25,7 @@ from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, A
 from harness.wire.events import EntryType, Role
 
 V2 = "/iamessage/api/v2"
+MAX_ADVANCE_S = 10 * 366 * 86_400  # one clock move is at most ten years: virtual time stays a sane epoch-ms int
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -31,29 +33,13 @@ def _ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+_log = logging.getLogger("harness.server")
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"message": message, "status": status}, status_code=status)
-
-
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request body as a JSON object; 413 past `limit` bytes, 400 when malformed or not an object."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"request body exceeds the {limit}-byte limit")
-    if not body:
-        raise ApiError(400, "request body is empty: a JSON object is required")
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"malformed JSON body: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError(400, f"request body must be a JSON object, got {type(data).__name__}")
-    return data
+    # A message may quote what the client sent: make sure it can always be written back as UTF-8.
+    safe = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"message": safe, "status": status}, status_code=status)
 
 
 def _str_field(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -112,6 +98,11 @@ class MiawApi:
                 return await handler(request)
             except ApiError as exc:
                 return _error(exc.status, exc.message)
+            except Exception as exc:
+                # A defect of the runtime, never the client's doing. Answered here (not re-raised to the server
+                # layer) so the keep-alive connection survives and the client reads a JSON message.
+                _log.exception("internal error on %s %s", request.method, request.url.path)
+                return _error(500, f"internal error: {type(exc).__name__}")
 
         return endpoint
 
@@ -372,7 +363,7 @@ class ControlApi:
         conv = self._conv(request)
         data = await read_json(request, self.limit)
         by = data.get("by")
-        if by not in END_ROLES:
+        if not isinstance(by, str) or by not in END_ROLES:
             raise ApiError(400, f"by must be one of {', '.join(END_ROLES)}, got {by!r}")
         self.rt.end_session(conv, END_ROLES[by])
         return _ok(conv.to_control())
@@ -390,8 +381,8 @@ class ControlApi:
     async def advance(self, request: Request) -> Response:
         data = await read_json(request, self.limit)
         seconds = data.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-            raise ApiError(400, f"seconds must be a non-negative number, got {seconds!r}")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_ADVANCE_S:
+            raise ApiError(400, f"seconds must be a non-negative number of at most {MAX_ADVANCE_S}, got {seconds!r}")
         fired = self.rt.advance(seconds)
         return _ok({"now_ms": self.rt.now_ms, "fired": fired})
 
