@@ -246,29 +246,27 @@ class MiawApi:
         if org_id is None:
             raise ApiError(400, "missing X-Org-Id header")
         self.rt.check_org(org_id, what="X-Org-Id")
-        raw_last = request.headers.get("last-event-id")
-        if raw_last is None or raw_last == "":
-            last_id = self.rt.events.last_id(access.subject)
-        else:
-            try:
-                last_id = int(raw_last)
-            except ValueError:
-                raise ApiError(400, f"Last-Event-Id must be an integer event id, got {raw_last!r}") from None
+        newest = self.rt.events.last_id(access.subject)
+        last_id = resume_point(request.headers.get("last-event-id"), newest)
         ping_s = self.rt.published(access.deployment).sse_ping_interval_s
         sub = self.rt.events.subscribe(access.subject, last_id)
         return StreamingResponse(
-            self._frames(sub, ping_s),
+            self._frames(sub, access, ping_s),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    async def _frames(self, sub: Subscription, ping_s: float) -> AsyncIterator[bytes]:
-        # Replay first (every frame after the client's last id), then live frames as `append` wakes us.
+    async def _frames(self, sub: Subscription, access: AccessToken, ping_s: float) -> AsyncIterator[bytes]:
+        # Replay first (every frame after the client's last id), then live frames as `append` wakes us. Every
+        # wake-up re-checks the stream's token: once it has expired (virtual clock) or been revoked, the stream ends
+        # and the client's reconnect with that token is a 401 (re-mint, then resume from the last id it processed).
         events = self.rt.events
         try:
             yield PING_FRAME
             while True:
                 sub.wakeup.clear()
+                if not self.rt.tokens.is_valid(access, now_ms=self.rt.now_ms):
+                    return
                 frames = events.since(sub.subject, sub.last_id)
                 if frames:
                     sub.last_id = frames[-1].event_id
@@ -283,6 +281,25 @@ class MiawApi:
                     yield PING_FRAME
         finally:
             events.unsubscribe(sub)
+
+
+def resume_point(raw: str | None, newest: int) -> int:
+    """Where a stream starts: the id after which frames are sent, from the client's Last-Event-Id header.
+
+    The rule: no header (or an empty one) means "from now on" (`newest`). Otherwise the header must be a plain
+    decimal event id (ASCII digits only: no sign, spaces or underscores; anything else is a 400). An id up to the
+    newest replays every later frame; an id beyond the newest (a stale id from before a reset or an eviction, or a
+    made-up one) replays nothing and delivers every frame after the current newest, so it can never swallow later
+    events.
+    """
+    if raw is None or raw == "":
+        return newest
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiError(400, f"Last-Event-Id must be a non-negative decimal event id, got {raw[:40]!r}")
+    if len(digits) > 18:
+        return newest
+    return min(int(digits or "0"), newest)
 
 
 def _status(conv: Conversation) -> dict[str, Any]:
@@ -398,7 +415,7 @@ class ControlApi:
             answer["dropped"] = self.rt.events.drop(subject)
         elif kind == "expire_tokens":
             subject = _str_field(data, "subject", required=False)
-            self.rt.tokens.expire_all(subject)
+            self.rt.revoke_tokens(subject)
         elif kind in ("fail", "latency"):
             route = data.get("route")
             if route not in ROUTES:

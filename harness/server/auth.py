@@ -68,11 +68,22 @@ class TokenAuthority:
             if len(self._verified) >= _CACHE_SIZE:
                 self._verified.clear()
             self._verified[token] = access
+        self.check(access, now_ms=now_ms)
+        return access
+
+    def check(self, access: AccessToken, *, now_ms: int) -> None:
+        """Raise TokenError when a verified token has since expired or been revoked (open streams ask this too)."""
         if now_ms >= access.expires_ms:
             raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
         if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
             raise TokenError("access token expired: request a new token")
-        return access
+
+    def is_valid(self, access: AccessToken, *, now_ms: int) -> bool:
+        try:
+            self.check(access, now_ms=now_ms)
+        except TokenError:
+            return False
+        return True
 
     def _check_signature(self, token: str) -> AccessToken:
         try:
@@ -107,17 +118,28 @@ class TokenAuthority:
         self._revoked_upto[subject or "*"] = upto
 
     def reset(self) -> None:
-        self._revoked_upto.clear()
+        """Forget per-subject revocations, and revoke every token minted so far: none outlives a reset.
+
+        Serial numbers keep counting across resets, so a token minted before one can never pass for a new one.
+        """
+        upto = next(self._serials)
+        self._serials = itertools.count(upto + 1)
+        self._revoked_upto = {"*": upto}
+        self._verified.clear()
 
 
 def verify_identity_token(token: str, key: str) -> dict[str, Any]:
-    """Check a customer identity JWT against the configured key; returns its claims (raises TokenError)."""
+    """Check a customer identity JWT against the configured key; returns its claims (raises TokenError).
+
+    `exp` and `nbf`, when present, are judged on the wall clock: the identity token comes from the customer's
+    identity provider, which lives in real time, not in the runtime's virtual time.
+    """
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=_PEM_ALGORITHMS if key.lstrip().startswith("-----BEGIN") else ["HS256"],
-            options={"verify_exp": False, "verify_aud": False, "require": ["sub"]},
+            options={"verify_exp": True, "verify_aud": False, "require": ["sub"]},
         )
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"customer identity token rejected: {exc}") from exc

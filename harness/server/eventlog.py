@@ -5,6 +5,10 @@ of its subject and is serialised once, as a complete SSE frame. A stream is a `S
 id it sent, and `append` wakes it. Replay after a reconnect is therefore "every frame with id > Last-Event-Id",
 which cannot lose or duplicate an event as long as the client reports the last id it processed. Dropping a subject's
 streams (fault injection) marks its subscriptions dropped and wakes them; each stream then ends cleanly.
+
+Resuming (`harness.server.app.resume_point`): a Last-Event-Id must be plain decimal digits (else 400); one beyond
+the subject's newest id is read as the newest (replay nothing, deliver every later frame), so a stale or made-up id
+never swallows events. `wake` lets streams re-check their token after the clock moves or tokens are revoked.
 """
 
 from __future__ import annotations
@@ -108,6 +112,13 @@ class EventLog:
                 count += 1
             log.subscriptions.clear()
         return count
+
+    def wake(self, subject: str | None = None) -> None:
+        """Wake the live streams of `subject` (or of everyone) so they re-check whether they may go on."""
+        for name, log in self._logs.items():
+            if subject is None or name == subject:
+                for sub in log.subscriptions:
+                    sub.wakeup.set()
 
     def stream_count(self, subject: str | None = None) -> int:
         if subject is not None:

@@ -168,12 +168,15 @@ class Runtime:
         self.events = EventLog()
         self.faults = Faults()
         self.tokens = TokenAuthority(config.signing_key, config.org_id)
+        self.generation = -1  # how many resets so far; seeds the ids so that none is handed out twice
         self.reset()
 
     # -- whole-runtime ----------------------------------------------------------------------------------------
     def reset(self) -> None:
+        """Back to the configuration; every earlier token is revoked and no subject id is ever handed out again."""
+        self.generation += 1
         self.clock = VirtualClock(self.config.clock_start_ms)
-        self.rng = random.Random(0)
+        self.rng = random.Random(self.generation)  # reproducible per generation, never the same ids twice
         self.events.clear()
         self.faults.clear()
         self.tokens.reset()
@@ -195,7 +198,14 @@ class Runtime:
         return prefix + "".join(self.rng.choice(alphabet) for _ in range(15))
 
     def advance(self, seconds: float) -> int:
-        return self.clock.advance(seconds)
+        fired = self.clock.advance(seconds)
+        self.events.wake()  # open streams re-check their token against the new time
+        return fired
+
+    def revoke_tokens(self, subject: str | None = None) -> None:
+        """Every token minted so far (of `subject`, or of everyone) stops working; their open streams end."""
+        self.tokens.expire_all(subject)
+        self.events.wake(subject)
 
     # -- deployments --------------------------------------------------------------------------------------------
     def save_settings(self, name: str, changes: dict[str, Any]) -> Deployment:
