@@ -435,6 +435,17 @@ class ControlApi:
         self.rt.faults.clear()
         return _ok({"faults": {}})
 
+    async def retention(self, request: Request) -> Response:
+        return _ok(self.rt.retention_stats())
+
+    async def set_retention(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        unknown = sorted(set(data) - {"ttlSeconds", "maxClosed"})
+        if unknown:
+            raise ApiError(400, f"unknown retention setting(s) {', '.join(unknown)} (known: ttlSeconds, maxClosed)")
+        self.rt.set_retention(data.get("ttlSeconds"), data.get("maxClosed"))
+        return _ok(self.rt.retention_stats())
+
     async def reset(self, request: Request) -> Response:
         self.rt.reset()
         return _ok({"reset": True, "now_ms": self.rt.now_ms})
@@ -519,6 +530,8 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
                     Route("/clock", r(None, c.clock), methods=["GET"]),
                     Route("/faults", r(None, c.add_fault), methods=["POST"]),
                     Route("/faults", r(None, c.clear_faults), methods=["DELETE"]),
+                    Route("/retention", r(None, c.retention), methods=["GET"]),
+                    Route("/retention", r(None, c.set_retention), methods=["PUT"]),
                     Route("/reset", r(None, c.reset), methods=["POST"]),
                 ],
             ),

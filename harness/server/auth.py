@@ -11,7 +11,7 @@ import jwt
 from harness.wire.ids import org_id_key
 
 _ALGORITHM = "HS256"
-_CACHE_SIZE = 100_000
+_CACHE_SIZE = 10_000  # bounded: a long-running runtime sees an endless stream of tokens
 _PEM_ALGORITHMS = ["RS256", "RS512"]
 
 
@@ -110,6 +110,9 @@ class TokenAuthority:
         if org_id_key(access.org_id) != org_id_key(self._org_id):
             raise TokenError("invalid access token: issued for another org")
         return access
+
+    def cached(self) -> int:
+        return len(self._verified)
 
     def expire_all(self, subject: str | None = None) -> None:
         """Every token minted so far (for `subject`, or for everyone) is treated as expired from now on."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.server.clock import DEFAULT_START_MS
+from harness.server.retention import DEFAULT_MAX_CLOSED, DEFAULT_TTL_S
 from harness.wire.ids import is_valid_org_id
 
 DEFAULT_ORG_ID = "00DHA0000001HRNAAA"
@@ -202,6 +203,8 @@ class ServerConfig:
     identity_keyset: str = "harness"
     clock_start_ms: int = DEFAULT_START_MS
     max_body_bytes: int = 65_536
+    retention_ttl_s: int = DEFAULT_TTL_S  # closed conversations are forgotten this long (virtual time) after closing
+    retention_max_closed: int = DEFAULT_MAX_CLOSED  # ... or once more than this many closed ones are kept
 
     @classmethod
     def default(cls) -> ServerConfig:
@@ -225,7 +228,16 @@ class ServerConfig:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<config>") -> ServerConfig:
-        known = {"org_id", "deployments", "signing_key", "identity_key", "identity_keyset", "clock_start_ms"}
+        known = {
+            "org_id",
+            "deployments",
+            "signing_key",
+            "identity_key",
+            "identity_keyset",
+            "clock_start_ms",
+            "retention_ttl_s",
+            "retention_max_closed",
+        }
         for key in data:
             if key not in known:
                 raise ConfigError(f"{source}: {key}: unknown key (known keys: {', '.join(sorted(known))})")
@@ -244,6 +256,12 @@ class ServerConfig:
             if isinstance(start, bool) or not isinstance(start, int) or start < 0:
                 raise ConfigError(f"{source}: clock_start_ms: must be a non-negative integer (epoch ms)")
             kwargs["clock_start_ms"] = start
+        for key in ("retention_ttl_s", "retention_max_closed"):
+            if key in data:
+                value = data[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(f"{source}: {key}: must be a positive integer")
+                kwargs[key] = value
         raw_deployments = data.get("deployments", {DEFAULT_DEPLOYMENT: {}})
         if not isinstance(raw_deployments, dict) or not raw_deployments:
             raise ConfigError(f"{source}: deployments: must be a table with at least one [deployments.<name>]")

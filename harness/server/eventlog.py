@@ -9,6 +9,12 @@ streams (fault injection) marks its subscriptions dropped and wakes them; each s
 Resuming (`harness.server.app.resume_point`): a Last-Event-Id must be plain decimal digits (else 400); one beyond
 the subject's newest id is read as the newest (replay nothing, deliver every later frame), so a stale or made-up id
 never swallows events. `wake` lets streams re-check their token after the clock moves or tokens are revoked.
+
+Forgetting (`trim`, `forget`; see `harness.server.retention`): frames of evicted conversations are cut from the front
+of a log, and a log with no frames left and no stream is dropped. Ids never go backwards: a trimmed log remembers its
+last id, and `_base` (the highest last id of any dropped log) is where a new log starts and what an unknown subject
+reports, so a client's stale Last-Event-Id can never sit above events it has not seen. Until something is dropped,
+`_base` is 0 and every subject's ids start at 1.
 """
 
 from __future__ import annotations
@@ -49,10 +55,11 @@ class _SubjectLog:
     frames: list[Frame] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     subscriptions: set[Subscription] = field(default_factory=set)
+    floor: int = 0  # the last id when no frame is kept (all trimmed, or a new log after others were dropped)
 
     @property
     def last_id(self) -> int:
-        return self.ids[-1] if self.ids else 0
+        return self.ids[-1] if self.ids else self.floor
 
 
 class EventLog:
@@ -60,16 +67,17 @@ class EventLog:
 
     def __init__(self) -> None:
         self._logs: dict[str, _SubjectLog] = {}
+        self._base = 0
 
     def _log(self, subject: str) -> _SubjectLog:
         log = self._logs.get(subject)
         if log is None:
-            log = self._logs[subject] = _SubjectLog()
+            log = self._logs[subject] = _SubjectLog(floor=self._base)
         return log
 
     def last_id(self, subject: str) -> int:
         log = self._logs.get(subject)
-        return log.last_id if log else 0
+        return log.last_id if log else self._base
 
     def append(self, subject: str, event: str, data: dict[str, Any]) -> Frame:
         log = self._log(subject)
@@ -99,6 +107,35 @@ class EventLog:
         log = self._logs.get(sub.subject)
         if log is not None:
             log.subscriptions.discard(sub)
+            if not log.frames and not log.subscriptions:
+                self._drop_log(sub.subject, log)
+
+    def trim(self, subject: str, keep_from: int | None) -> bool:
+        """Cut the frames with ids below `keep_from` (all of them when None); True if the whole log was dropped."""
+        log = self._logs.get(subject)
+        if log is None:
+            return False
+        cut = len(log.ids) if keep_from is None else bisect.bisect_left(log.ids, keep_from)
+        if cut:
+            log.floor = log.ids[cut - 1]
+            del log.frames[:cut]
+            del log.ids[:cut]
+        if not log.frames and not log.subscriptions:
+            self._drop_log(subject, log)
+            return True
+        return False
+
+    def _drop_log(self, subject: str, log: _SubjectLog) -> None:
+        self._base = max(self._base, log.last_id)
+        del self._logs[subject]
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "subjects": len(self._logs),
+            "frames": sum(len(log.frames) for log in self._logs.values()),
+            "streams": self.stream_count(),
+            "baseEventId": self._base,
+        }
 
     def drop(self, subject: str | None = None) -> int:
         """End every live stream of `subject` (or of everyone); returns how many were dropped."""
@@ -129,3 +166,4 @@ class EventLog:
     def clear(self) -> None:
         self.drop()
         self._logs.clear()
+        self._base = 0

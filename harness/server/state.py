@@ -27,6 +27,7 @@ from harness.server.clock import Timer, VirtualClock
 from harness.server.config import DeploymentSettings, ServerConfig, SettingsError
 from harness.server.eventlog import EventLog
 from harness.server.faults import Faults
+from harness.server.retention import Retention, RetentionPolicy
 from harness.wire.entries import Entry, Sender, entry_to_history, entry_to_sse_data
 from harness.wire.events import EntryType, Role, SessionStatus, event_for_entry_type
 from harness.wire.ids import InvalidConversationId, is_valid_org_id, new_uuid, org_id_key, validate_conversation_id
@@ -110,6 +111,7 @@ class Conversation:
     transferred: bool = False
     inactivity_timer: Timer | None = None
     auto_end_timer: Timer | None = None
+    first_event_id: int = 0  # the id of its first frame in the subject's event log (retention trims up to it)
 
     @property
     def closed(self) -> bool:
@@ -169,6 +171,7 @@ class Runtime:
         self.faults = Faults()
         self.tokens = TokenAuthority(config.signing_key, config.org_id)
         self.generation = -1  # how many resets so far; seeds the ids so that none is handed out twice
+        self.retention = Retention()
         self.reset()
 
     # -- whole-runtime ----------------------------------------------------------------------------------------
@@ -182,6 +185,8 @@ class Runtime:
         self.tokens.reset()
         self.conversations: dict[str, Conversation] = {}
         self.by_subject: dict[str, list[Conversation]] = {}
+        self.retention.clear()
+        self.retention.policy = RetentionPolicy(self.config.retention_ttl_s, self.config.retention_max_closed)
         self.deployments: dict[str, Deployment] = {}
         for name, settings in self.config.deployments.items():
             self.deployments[name] = Deployment(name, settings, settings, self._record_id("0Mj"))
@@ -200,7 +205,61 @@ class Runtime:
     def advance(self, seconds: float) -> int:
         fired = self.clock.advance(seconds)
         self.events.wake()  # open streams re-check their token against the new time
+        self.sweep()
         return fired
+
+    # -- retention ----------------------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Evict what the retention policy says is due now; returns how many conversations were evicted."""
+        due = self.retention.due(self.now_ms)
+        for cid in due:
+            conv = self.conversations.pop(cid, None)
+            if conv is not None:
+                self._forget(conv)
+        return len(due)
+
+    def _forget(self, conv: Conversation) -> None:
+        for timer in (conv.inactivity_timer, conv.auto_end_timer):
+            if timer is not None:
+                timer.cancel()
+        kept = [c for c in self.by_subject.get(conv.subject, []) if c is not conv]
+        if kept:
+            self.by_subject[conv.subject] = kept
+        else:
+            self.by_subject.pop(conv.subject, None)
+        keep_from = min((c.first_event_id for c in kept if c.first_event_id), default=None)
+        if self.events.trim(conv.subject, keep_from):
+            self.retention.evicted_subjects += 1
+
+    def set_retention(self, ttl_s: object, max_closed: object) -> RetentionPolicy:
+        current = self.retention.policy
+        try:
+            policy = RetentionPolicy(
+                current.ttl_s if ttl_s is None else ttl_s,  # type: ignore[arg-type]
+                current.max_closed if max_closed is None else max_closed,  # type: ignore[arg-type]
+            )
+        except ValueError as exc:
+            raise ApiError(400, f"retention: {exc}") from exc
+        self.retention.policy = policy
+        self.sweep()
+        return policy
+
+    def retention_stats(self) -> dict[str, Any]:
+        open_count = sum(1 for c in self.conversations.values() if not c.closed)
+        return {
+            "policy": self.retention.policy.to_json(),
+            "retained": {
+                "conversations": len(self.conversations),
+                "openConversations": open_count,
+                "closedConversations": self.retention.closed_count,
+                "cachedTokens": self.tokens.cached(),
+                **self.events.stats(),
+            },
+            "evicted": {
+                "conversations": self.retention.evicted_conversations,
+                "subjects": self.retention.evicted_subjects,
+            },
+        }
 
     def revoke_tokens(self, subject: str | None = None) -> None:
         """Every token minted so far (of `subject`, or of everyone) stops working; their open streams end."""
@@ -658,7 +717,9 @@ class Runtime:
             channel_platform_key=conv.subject,
         )
         conv.entries.append(entry)
-        self.events.append(conv.subject, event_for_entry_type(entry_type).value, entry_to_sse_data(entry))
+        frame = self.events.append(conv.subject, event_for_entry_type(entry_type).value, entry_to_sse_data(entry))
+        if not conv.first_event_id:
+            conv.first_event_id = frame.event_id
         return entry
 
     def _apply(
@@ -687,6 +748,9 @@ class Runtime:
             if not change.triggered or settings.emit_close_event_on_sbc_end:
                 self._emit(conv, EntryType.CLOSE_CONVERSATION, {}, SYSTEM_SENDER, SYSTEM_NAME)
         self._rearm(conv)
+        if closes:
+            self.retention.closed(conv.conversation_id, conv.end_ms)
+            self.sweep()
         return changes
 
     def _emit_session_change(self, conv: Conversation, change: Change) -> None:
