@@ -304,7 +304,10 @@ def _operation(method: str, path: str, names: list[str], spec: Operation) -> dic
         else {"application/json": {"schema": {"type": "object"}}}
     )
     responses: dict[str, Any] = {str(spec.ok): {"description": "done", "content": ok_content}}
-    for status in sorted(spec.errors):
+    errors = set(spec.errors)
+    if names:
+        errors.add(404)  # a path parameter that no route pattern accepts (e.g. one holding a line break)
+    for status in sorted(errors):
         responses[str(status)] = _ERROR
     operation: dict[str, Any] = {
         "operationId": f"{method.lower()}_{re.sub(r'[^0-9A-Za-z]+', '_', path).strip('_')}",
