@@ -68,6 +68,7 @@ class EventLog:
     def __init__(self) -> None:
         self._logs: dict[str, _SubjectLog] = {}
         self._base = 0
+        self.dropped_logs = 0
 
     def _log(self, subject: str) -> _SubjectLog:
         log = self._logs.get(subject)
@@ -128,6 +129,7 @@ class EventLog:
     def _drop_log(self, subject: str, log: _SubjectLog) -> None:
         self._base = max(self._base, log.last_id)
         del self._logs[subject]
+        self.dropped_logs += 1
 
     def stats(self) -> dict[str, int]:
         return {
@@ -167,3 +169,4 @@ class EventLog:
         self.drop()
         self._logs.clear()
         self._base = 0
+        self.dropped_logs = 0

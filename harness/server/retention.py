@@ -45,7 +45,6 @@ class Retention:
     policy: RetentionPolicy = field(default_factory=RetentionPolicy)
     _closed: OrderedDict[str, int] = field(default_factory=OrderedDict)  # conversation id -> closed at (ms)
     evicted_conversations: int = 0
-    evicted_subjects: int = 0
 
     def closed(self, conversation_id: str, at_ms: int) -> None:
         self._closed[conversation_id] = at_ms
@@ -71,4 +70,3 @@ class Retention:
     def clear(self) -> None:
         self._closed.clear()
         self.evicted_conversations = 0
-        self.evicted_subjects = 0

@@ -228,8 +228,7 @@ class Runtime:
         else:
             self.by_subject.pop(conv.subject, None)
         keep_from = min((c.first_event_id for c in kept if c.first_event_id), default=None)
-        if self.events.trim(conv.subject, keep_from):
-            self.retention.evicted_subjects += 1
+        self.events.trim(conv.subject, keep_from)
 
     def set_retention(self, ttl_s: object, max_closed: object) -> RetentionPolicy:
         current = self.retention.policy
@@ -257,7 +256,7 @@ class Runtime:
             },
             "evicted": {
                 "conversations": self.retention.evicted_conversations,
-                "subjects": self.retention.evicted_subjects,
+                "subjects": self.events.dropped_logs,
             },
         }
 

@@ -41,6 +41,7 @@ class App:
     last_id: int = 0
     connects: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    failure: BaseException | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -73,11 +74,16 @@ class App:
     async def read(self, *, drop_after: random.Random | None = None) -> None:
         """Read the stream forever, resuming from the last id after every end; with `drop_after`, the app itself
         drops each stream after a random 1-4 events (as a flaky network would)."""
-        while True:
-            try:
-                await self._read_once(drop_after)
-            except httpx.TransportError:
-                continue  # the network dropped it: resume from the last id, as a real app does
+        try:
+            while True:
+                try:
+                    await self._read_once(drop_after)
+                except httpx.TransportError:
+                    continue  # the network dropped it: resume from the last id, as a real app does
+        except Exception as exc:
+            self.failure = exc
+            self.changed.set()
+            raise
 
     async def _read_once(self, drop_after: random.Random | None) -> None:
         headers = {**self.headers, "X-Org-Id": ORG_ID}
@@ -101,10 +107,12 @@ class App:
                 if budget == 0:
                     return
 
-    async def wait_for(self, last_id: int, timeout: float = 30.0) -> None:
+    async def wait_for(self, last_id: int, timeout: float = 60.0) -> None:
         async def loop() -> None:
             while self.last_id < last_id:
                 self.changed.clear()
+                if self.failure is not None:
+                    raise AssertionError(f"{self.subject}: the reader failed") from self.failure
                 await self.changed.wait()
 
         await asyncio.wait_for(loop(), timeout)
