@@ -107,7 +107,7 @@ class App:
                 if budget == 0:
                     return
 
-    async def wait_for(self, last_id: int, timeout: float = 60.0) -> None:
+    async def wait_for(self, last_id: int, timeout: float = 120.0) -> None:
         async def loop() -> None:
             while self.last_id < last_id:
                 self.changed.clear()
