@@ -47,29 +47,44 @@ class App:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One idempotent request (message ids and conversation ids make these so), retried on a transport error
+        as a real app does: under load a kept-alive connection may be closed just as it is reused."""
+        for attempt in range(3):
+            try:
+                r = await self.http.request(method, url, **kwargs)
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                continue
+            if attempt and r.status_code == 409:
+                return r  # the lost answer's request did arrive: the conversation exists, or is closed already
+            r.raise_for_status()
+            return r
+        raise AssertionError("unreachable")
+
     async def start(self) -> None:
-        r = await self.http.post(
-            f"{V2}/authorization/unauthenticated/access-token", json={"orgId": ORG_ID, "esDeveloperName": DEPLOYMENT}
+        r = await self._request(
+            "POST",
+            f"{V2}/authorization/unauthenticated/access-token",
+            json={"orgId": ORG_ID, "esDeveloperName": DEPLOYMENT},
         )
-        r.raise_for_status()
         self.token = r.json()["accessToken"]
         self.subject = r.json()["context"]["endUser"]["subject"]
         self.cid = new_uuid()
-        r = await self.http.post(
+        await self._request(
+            "POST",
             f"{V2}/conversation",
             json={"conversationId": self.cid, "esDeveloperName": DEPLOYMENT},
             headers=self.headers,
         )
-        r.raise_for_status()
 
     async def send(self, text: str) -> None:
         body = {"message": {"id": new_uuid(), "messageType": "StaticContentMessage", "staticContent": {"text": text}}}
-        r = await self.http.post(f"{V2}/conversation/{self.cid}/message", json=body, headers=self.headers)
-        r.raise_for_status()
+        await self._request("POST", f"{V2}/conversation/{self.cid}/message", json=body, headers=self.headers)
 
     async def close(self) -> None:
-        r = await self.http.delete(f"{V2}/conversation/{self.cid}", headers=self.headers)
-        r.raise_for_status()
+        await self._request("DELETE", f"{V2}/conversation/{self.cid}", headers=self.headers)
 
     async def read(self, *, drop_after: random.Random | None = None) -> None:
         """Read the stream forever, resuming from the last id after every end; with `drop_after`, the app itself
