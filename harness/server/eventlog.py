@@ -56,6 +56,7 @@ class _SubjectLog:
     ids: list[int] = field(default_factory=list)
     subscriptions: set[Subscription] = field(default_factory=set)
     floor: int = 0  # the last id when no frame is kept (all trimmed, or a new log after others were dropped)
+    keep_from: int = 0  # frames below this id belong to evicted conversations (kept only for open streams)
 
     @property
     def last_id(self) -> int:
@@ -108,15 +109,26 @@ class EventLog:
         log = self._logs.get(sub.subject)
         if log is not None:
             log.subscriptions.discard(sub)
-            if not log.frames and not log.subscriptions:
-                self._drop_log(sub.subject, log)
+            if not log.subscriptions:
+                self._cut(sub.subject, log)
 
     def trim(self, subject: str, keep_from: int | None) -> bool:
-        """Cut the frames with ids below `keep_from` (all of them when None); True if the whole log was dropped."""
+        """Let go of the frames with ids below `keep_from` (all of them when None); True if the log was dropped.
+
+        A frame that an open stream has not sent yet is kept until that stream ends, so eviction never takes an
+        event from under a connected client.
+        """
         log = self._logs.get(subject)
         if log is None:
             return False
-        cut = len(log.ids) if keep_from is None else bisect.bisect_left(log.ids, keep_from)
+        log.keep_from = log.last_id + 1 if keep_from is None else keep_from
+        return self._cut(subject, log)
+
+    def _cut(self, subject: str, log: _SubjectLog) -> bool:
+        upto = log.keep_from
+        for sub in log.subscriptions:
+            upto = min(upto, sub.last_id + 1)
+        cut = bisect.bisect_left(log.ids, upto)
         if cut:
             log.floor = log.ids[cut - 1]
             del log.frames[:cut]

@@ -51,6 +51,7 @@ async def test_hundreds_of_apps_none_stuck_none_lost_no_leak_memory_bounded(fres
             dropped = (await http.post("/control/faults", json={"kind": "drop_streams"})).json()["dropped"]
             assert dropped >= APPS  # recovery: every stream ends at once and every app resumes
             await asyncio.gather(*(app.send(f"second {i}") for i, app in enumerate(apps)))
+            await _settle(http, apps)  # every app has resumed: what it sees from here on comes on its open stream
             await asyncio.gather(*(app.close() for app in apps))
             await _settle(http, apps)
         finally:

@@ -64,6 +64,17 @@ def test_a_stream_keeps_its_log_until_it_closes() -> None:
     assert log.stats() == {"subjects": 0, "frames": 0, "streams": 0, "baseEventId": 1}
 
 
+def test_frames_an_open_stream_has_not_sent_are_kept_until_it_ends() -> None:
+    log = EventLog()
+    for _ in range(3):
+        log.append("a", "E", {})
+    sub = log.subscribe("a", 1)  # has sent event 1 only
+    assert not log.trim("a", None)
+    assert [f.event_id for f in log.since("a", sub.last_id)] == [2, 3]
+    log.unsubscribe(sub)
+    assert log.stats()["subjects"] == 0 and log.last_id("a") == 3
+
+
 # -- over both transports ---------------------------------------------------------------------------------------------
 async def _retention(target: Target, **policy: int) -> dict[str, Any]:
     if policy:
