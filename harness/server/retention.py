@@ -4,8 +4,9 @@ Theory of operation: an open conversation is never forgotten. A closed one is ke
 the newest closures: it is evicted once `ttl_s` seconds of virtual time have passed since it closed, or as soon as
 more than `max_closed` closed conversations are kept (the earliest closure goes first). Evicting a conversation
 drops its entries, its message ids and its timers, and trims its subject's event log to the frames of the
-conversations that subject still has (frames an open stream has not sent yet wait for it); a subject left with no conversation and no open stream is forgotten whole
-(`EventLog.trim`), so dead subjects cost nothing. Event ids never go backwards for anyone: see `EventLog`.
+conversations that subject still has (frames an open stream has not sent yet wait for it); a subject left with no
+conversation and no open stream is forgotten whole (`EventLog.trim`), so dead subjects cost nothing. Event ids
+never go backwards for anyone: see `EventLog`.
 
 Closures are recorded in order, so finding what is due is a walk from the oldest closure that stops at the first one
 still kept: constant work per request however much is retained.
