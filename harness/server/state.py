@@ -204,7 +204,6 @@ class Runtime:
 
     def advance(self, seconds: float) -> int:
         fired = self.clock.advance(seconds)
-        self.events.wake()  # open streams re-check their token against the new time
         self.sweep()
         return fired
 
@@ -261,9 +260,8 @@ class Runtime:
         }
 
     def revoke_tokens(self, subject: str | None = None) -> None:
-        """Every token minted so far (of `subject`, or of everyone) stops working; their open streams end."""
+        """Every token minted so far (of `subject`, or of everyone) stops working for new requests."""
         self.tokens.expire_all(subject)
-        self.events.wake(subject)
 
     # -- deployments --------------------------------------------------------------------------------------------
     def save_settings(self, name: str, changes: dict[str, Any]) -> Deployment:
