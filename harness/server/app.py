@@ -6,7 +6,7 @@ Over 400 lines because the route table is one list: every endpoint and its reque
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +22,12 @@ from starlette.types import Receive, Scope, Send
 from harness.lifecycle import EndCause
 from harness.server.apiversions import check_api_version
 from harness.server.auth import AccessToken
+from harness.server.bodies import read_json
 from harness.server.config import ServerConfig
 from harness.server.errorbodies import event_router_401
 from harness.server.eventlog import PING_FRAME, Subscription, encode_frame
 from harness.server.faults import ROUTES
+from harness.server.openapi import build_document
 from harness.server.orgid import check_org_header
 from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
 from harness.wire.events import EntryType, Role
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from harness.server.participants import Signals
 
 V2 = "/iamessage/api/v2"
+MAX_ADVANCE_S = 10 * 366 * 86_400  # one clock move is at most ten years: virtual time stays a sane epoch-ms int
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -41,30 +44,14 @@ def _ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+_log = logging.getLogger("harness.server")
+
+
 def _error(status: int, message: str) -> JSONResponse:
     # Only `message` (§11.3): a browser client copies the body onto its Response, whose `status` is read-only.
-    return JSONResponse({"message": message}, status_code=status)
-
-
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request body as a JSON object; 413 past `limit` bytes, 400 when malformed or not an object."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"request body exceeds the {limit}-byte limit")
-    if not body:
-        raise ApiError(400, "request body is empty: a JSON object is required")
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"malformed JSON body: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError(400, f"request body must be a JSON object, got {type(data).__name__}")
-    return data
+    # A message may quote what the client sent: make sure it can always be written back as UTF-8.
+    safe = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"message": safe}, status_code=status)
 
 
 def _str_field(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -123,6 +110,11 @@ class MiawApi:
                 return await handler(request)
             except ApiError as exc:
                 return _error(exc.status, exc.message)
+            except Exception as exc:
+                # A defect of the runtime, never the client's doing. Answered here (not re-raised to the server
+                # layer) so the keep-alive connection survives and the client reads a JSON message.
+                _log.exception("internal error on %s %s", request.method, request.url.path)
+                return _error(500, f"internal error: {type(exc).__name__}")
 
         return endpoint
 
@@ -280,16 +272,12 @@ class MiawApi:
                 raise
             return event_router_401(exc.message, self.rt.now_ms, request.url.path)
         check_org_header(self.rt.config.fidelity.x_org_id_rule, request.headers.get("x-org-id"), access.org_id)
+        newest = self.rt.events.last_id(access.subject)
         raw_last = request.headers.get("last-event-id")
-        if raw_last is None or raw_last == "":
-            # §11.6: a new stream without Last-Event-Id replays the subject's events (a setting: live-only is §4.3's)
-            replay = self.rt.config.fidelity.sse_replay_without_last_event_id
-            last_id = 0 if replay else self.rt.events.last_id(access.subject)
+        if (raw_last is None or raw_last == "") and self.rt.config.fidelity.sse_replay_without_last_event_id:
+            last_id = 0  # §11.6: a new stream without Last-Event-Id replays the subject's events (live-only: §4.3)
         else:
-            try:
-                last_id = int(raw_last)
-            except ValueError:
-                raise ApiError(400, f"Last-Event-Id must be an integer event id, got {raw_last!r}") from None
+            last_id = resume_point(raw_last, newest)
         ping_s = self.rt.published(access.deployment).sse_ping_interval_s
         sub = self.rt.events.subscribe(access.subject, last_id)
         return StreamingResponse(
@@ -327,6 +315,25 @@ def _signals(runtime: Runtime) -> Signals:
     from harness.server.participants import signals_of
 
     return signals_of(runtime)
+
+
+def resume_point(raw: str | None, newest: int) -> int:
+    """Where a stream starts: the id after which frames are sent, from the client's Last-Event-Id header.
+
+    The rule: no header (or an empty one) means "from now on" (`newest`). Otherwise the header must be a plain
+    decimal event id (ASCII digits only: no sign, spaces or underscores; anything else is a 400). An id up to the
+    newest replays every later frame; an id beyond the newest (a stale id from before a reset or an eviction, or a
+    made-up one) replays nothing and delivers every frame after the current newest, so it can never swallow later
+    events.
+    """
+    if raw is None or raw == "":
+        return newest
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiError(400, f"Last-Event-Id must be a non-negative decimal event id, got {raw[:40]!r}")
+    if len(digits) > 18:
+        return newest
+    return min(int(digits or "0"), newest)
 
 
 def _status(conv: Conversation) -> dict[str, Any]:
@@ -416,7 +423,7 @@ class ControlApi:
         conv = self._conv(request)
         data = await read_json(request, self.limit)
         by = data.get("by")
-        if by not in END_ROLES:
+        if not isinstance(by, str) or by not in END_ROLES:
             raise ApiError(400, f"by must be one of {', '.join(END_ROLES)}, got {by!r}")
         self.rt.end_session(conv, END_ROLES[by])
         return _ok(conv.to_control())
@@ -434,8 +441,8 @@ class ControlApi:
     async def advance(self, request: Request) -> Response:
         data = await read_json(request, self.limit)
         seconds = data.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-            raise ApiError(400, f"seconds must be a non-negative number, got {seconds!r}")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_ADVANCE_S:
+            raise ApiError(400, f"seconds must be a non-negative number of at most {MAX_ADVANCE_S}, got {seconds!r}")
         fired = self.rt.advance(seconds)
         return _ok({"now_ms": self.rt.now_ms, "fired": fired})
 
@@ -451,7 +458,7 @@ class ControlApi:
             answer["dropped"] = self.rt.events.drop(subject)
         elif kind == "expire_tokens":
             subject = _str_field(data, "subject", required=False)
-            self.rt.tokens.expire_all(subject)
+            self.rt.revoke_tokens(subject)
         elif kind in ("fail", "latency"):
             route = data.get("route")
             if route not in ROUTES:
@@ -470,6 +477,17 @@ class ControlApi:
     async def clear_faults(self, request: Request) -> Response:
         self.rt.faults.clear()
         return _ok({"faults": {}})
+
+    async def retention(self, request: Request) -> Response:
+        return _ok(self.rt.retention_stats())
+
+    async def set_retention(self, request: Request) -> Response:
+        data = await read_json(request, self.limit)
+        unknown = sorted(set(data) - {"ttlSeconds", "maxClosed"})
+        if unknown:
+            raise ApiError(400, f"unknown retention setting(s) {', '.join(unknown)} (known: ttlSeconds, maxClosed)")
+        self.rt.set_retention(data.get("ttlSeconds"), data.get("maxClosed"))
+        return _ok(self.rt.retention_stats())
 
     async def reset(self, request: Request) -> Response:
         self.rt.reset()
@@ -601,11 +619,20 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
                     Route("/clock", r(None, c.clock), methods=["GET"]),
                     Route("/faults", r(None, c.add_fault), methods=["POST"]),
                     Route("/faults", r(None, c.clear_faults), methods=["DELETE"]),
+                    Route("/retention", r(None, c.retention), methods=["GET"]),
+                    Route("/retention", r(None, c.set_retention), methods=["PUT"]),
                     Route("/reset", r(None, c.reset), methods=["POST"]),
                     *_participant_routes(runtime, r),
                 ],
             ),
         )
+    document: dict[str, Any] = {}
+
+    async def openapi(request: Request) -> Response:
+        return _ok(document)
+
+    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    document.update(build_document(routes))  # from this very table: a route without a description fails here
     app = Starlette(
         routes=routes,
         middleware=[

@@ -11,7 +11,7 @@ import jwt
 from harness.wire.ids import org_id_key
 
 _ALGORITHM = "HS256"
-_CACHE_SIZE = 100_000
+_CACHE_SIZE = 10_000  # bounded: a long-running runtime sees an endless stream of tokens
 _PEM_ALGORITHMS = ["RS256", "RS512"]
 
 
@@ -82,13 +82,17 @@ class TokenAuthority:
             if len(self._verified) >= _CACHE_SIZE:
                 self._verified.clear()
             self._verified[token] = access
+        self.check(access, now_ms=now_ms)
+        return access
+
+    def check(self, access: AccessToken, *, now_ms: int) -> None:
+        """Raise TokenError when a verified token has since expired or been revoked."""
         if now_ms >= access.expires_ms:
             raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
         if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
             raise TokenError("access token expired: request a new token")
         if access.serial in self._revoked:
             raise TokenError("access token revoked: request a new token")
-        return access
 
     def _check_signature(self, token: str) -> AccessToken:
         try:
@@ -117,6 +121,9 @@ class TokenAuthority:
             raise TokenError("invalid access token: issued for another org")
         return access
 
+    def cached(self) -> int:
+        return len(self._verified)
+
     def expire_all(self, subject: str | None = None) -> None:
         """Every token minted so far (for `subject`, or for everyone) is treated as expired from now on."""
         upto = next(self._serials)
@@ -128,18 +135,29 @@ class TokenAuthority:
         self._revoked.add(access.serial)
 
     def reset(self) -> None:
-        self._revoked_upto.clear()
+        """Forget per-subject revocations, and revoke every token minted so far: none outlives a reset.
+
+        Serial numbers keep counting across resets, so a token minted before one can never pass for a new one.
+        """
+        upto = next(self._serials)
+        self._serials = itertools.count(upto + 1)
+        self._revoked_upto = {"*": upto}
         self._revoked.clear()
+        self._verified.clear()
 
 
 def verify_identity_token(token: str, key: str) -> dict[str, Any]:
-    """Check a customer identity JWT against the configured key; returns its claims (raises TokenError)."""
+    """Check a customer identity JWT against the configured key; returns its claims (raises TokenError).
+
+    `exp` and `nbf`, when present, are judged on the wall clock: the identity token comes from the customer's
+    identity provider, which lives in real time, not in the runtime's virtual time.
+    """
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=_PEM_ALGORITHMS if key.lstrip().startswith("-----BEGIN") else ["HS256"],
-            options={"verify_exp": False, "verify_aud": False, "require": ["sub"]},
+            options={"verify_exp": True, "verify_aud": False, "require": ["sub"]},
         )
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"customer identity token rejected: {exc}") from exc

@@ -13,6 +13,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.server.clock import DEFAULT_START_MS
 from harness.server.fidelity import FidelityError, FidelitySettings
+from harness.server.retention import DEFAULT_MAX_CLOSED, DEFAULT_TTL_S
 from harness.wire.ids import is_valid_org_id
 
 DEFAULT_ORG_ID = "00DHA0000001HRNAAA"
@@ -207,6 +208,8 @@ class ServerConfig:
     clock_start_ms: int = DEFAULT_START_MS
     max_body_bytes: int = 65_536
     fidelity: FidelitySettings = field(default_factory=FidelitySettings)
+    retention_ttl_s: int = DEFAULT_TTL_S  # closed conversations are forgotten this long (virtual time) after closing
+    retention_max_closed: int = DEFAULT_MAX_CLOSED  # ... or once more than this many closed ones are kept
 
     @classmethod
     def default(cls) -> ServerConfig:
@@ -245,6 +248,8 @@ class ServerConfig:
             "identity_keyset",
             "clock_start_ms",
             "fidelity",
+            "retention_ttl_s",
+            "retention_max_closed",
         }
         for key in data:
             if key not in known:
@@ -272,6 +277,12 @@ class ServerConfig:
                 kwargs["fidelity"] = FidelitySettings().updated(raw_fidelity)
             except FidelityError as exc:
                 raise ConfigError(f"{source}: fidelity.{exc}") from exc
+        for key in ("retention_ttl_s", "retention_max_closed"):
+            if key in data:
+                value = data[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(f"{source}: {key}: must be a positive integer")
+                kwargs[key] = value
         raw_deployments = data.get("deployments", {DEFAULT_DEPLOYMENT: {}})
         if not isinstance(raw_deployments, dict) or not raw_deployments:
             raise ConfigError(f"{source}: deployments: must be a table with at least one [deployments.<name>]")

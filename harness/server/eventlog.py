@@ -5,6 +5,16 @@ of its subject and is serialised once, as a complete SSE frame. A stream is a `S
 id it sent, and `append` wakes it. Replay after a reconnect is therefore "every frame with id > Last-Event-Id",
 which cannot lose or duplicate an event as long as the client reports the last id it processed. Dropping a subject's
 streams (fault injection) marks its subscriptions dropped and wakes them; each stream then ends cleanly.
+
+Resuming (`harness.server.app.resume_point`): a Last-Event-Id must be plain decimal digits (else 400); one beyond
+the subject's newest id is read as the newest (replay nothing, deliver every later frame), so a stale or made-up id
+never swallows events.
+
+Forgetting (`trim`, `forget`; see `harness.server.retention`): frames of evicted conversations are cut from the front
+of a log, and a log with no frames left and no stream is dropped. Ids never go backwards: a trimmed log remembers its
+last id, and `_base` (the highest last id of any dropped log) is where a new log starts and what an unknown subject
+reports, so a client's stale Last-Event-Id can never sit above events it has not seen. Until something is dropped,
+`_base` is 0 and every subject's ids start at 1.
 """
 
 from __future__ import annotations
@@ -51,10 +61,12 @@ class _SubjectLog:
     frames: list[Frame] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     subscriptions: set[Subscription] = field(default_factory=set)
+    floor: int = 0  # the last id when no frame is kept (all trimmed, or a new log after others were dropped)
+    keep_from: int = 0  # frames below this id belong to evicted conversations (kept only for open streams)
 
     @property
     def last_id(self) -> int:
-        return self.ids[-1] if self.ids else 0
+        return self.ids[-1] if self.ids else self.floor
 
 
 class EventLog:
@@ -62,16 +74,18 @@ class EventLog:
 
     def __init__(self) -> None:
         self._logs: dict[str, _SubjectLog] = {}
+        self._base = 0
+        self.dropped_logs = 0
 
     def _log(self, subject: str) -> _SubjectLog:
         log = self._logs.get(subject)
         if log is None:
-            log = self._logs[subject] = _SubjectLog()
+            log = self._logs[subject] = _SubjectLog(floor=self._base)
         return log
 
     def last_id(self, subject: str) -> int:
         log = self._logs.get(subject)
-        return log.last_id if log else 0
+        return log.last_id if log else self._base
 
     def append(self, subject: str, event: str, data: dict[str, Any]) -> Frame:
         log = self._log(subject)
@@ -101,6 +115,47 @@ class EventLog:
         log = self._logs.get(sub.subject)
         if log is not None:
             log.subscriptions.discard(sub)
+            if not log.subscriptions:
+                self._cut(sub.subject, log)
+
+    def trim(self, subject: str, keep_from: int | None) -> bool:
+        """Let go of the frames with ids below `keep_from` (all of them when None); True if the log was dropped.
+
+        A frame that an open stream has not sent yet is kept until that stream ends, so eviction never takes an
+        event from under a connected client.
+        """
+        log = self._logs.get(subject)
+        if log is None:
+            return False
+        log.keep_from = log.last_id + 1 if keep_from is None else keep_from
+        return self._cut(subject, log)
+
+    def _cut(self, subject: str, log: _SubjectLog) -> bool:
+        upto = log.keep_from
+        for sub in log.subscriptions:
+            upto = min(upto, sub.last_id + 1)
+        cut = bisect.bisect_left(log.ids, upto)
+        if cut:
+            log.floor = log.ids[cut - 1]
+            del log.frames[:cut]
+            del log.ids[:cut]
+        if not log.frames and not log.subscriptions:
+            self._drop_log(subject, log)
+            return True
+        return False
+
+    def _drop_log(self, subject: str, log: _SubjectLog) -> None:
+        self._base = max(self._base, log.last_id)
+        del self._logs[subject]
+        self.dropped_logs += 1
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "subjects": len(self._logs),
+            "frames": sum(len(log.frames) for log in self._logs.values()),
+            "streams": self.stream_count(),
+            "baseEventId": self._base,
+        }
 
     def drop(self, subject: str | None = None) -> int:
         """End every live stream of `subject` (or of everyone); returns how many were dropped."""
@@ -124,3 +179,5 @@ class EventLog:
     def clear(self) -> None:
         self.drop()
         self._logs.clear()
+        self._base = 0
+        self.dropped_logs = 0

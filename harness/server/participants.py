@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from harness.server.app import read_json
+from harness.server.bodies import read_json
 from harness.server.state import ApiError, Conversation, Participant, Runtime
 from harness.wire.entries import Entry, entry_to_sse_data
 from harness.wire.events import EntryType, event_for_entry_type

@@ -30,6 +30,7 @@ from harness.server.clock import Timer, VirtualClock
 from harness.server.config import DeploymentSettings, ServerConfig, SettingsError
 from harness.server.eventlog import EventLog
 from harness.server.faults import Faults
+from harness.server.retention import Retention, RetentionPolicy
 from harness.wire.entries import Entry, Sender, entry_to_history, entry_to_sse_data
 from harness.wire.events import EntryType, Role, SessionStatus, event_for_entry_type
 from harness.wire.ids import InvalidConversationId, is_valid_org_id, new_uuid, org_id_key, validate_conversation_id
@@ -132,6 +133,7 @@ class Conversation:
     transferred: bool = False
     inactivity_timer: Timer | None = None
     auto_end_timer: Timer | None = None
+    first_event_id: int = 0  # the id of its first frame in the subject's event log (retention trims up to it)
 
     @property
     def closed(self) -> bool:
@@ -192,17 +194,23 @@ class Runtime:
         self.events = EventLog()
         self.faults = Faults()
         self.tokens = TokenAuthority(config.signing_key, config.org_id)
+        self.generation = -1  # how many resets so far; seeds the ids so that none is handed out twice
+        self.retention = Retention()
         self.reset()
 
     # -- whole-runtime ----------------------------------------------------------------------------------------
     def reset(self) -> None:
+        """Back to the configuration; every earlier token is revoked and no subject id is ever handed out again."""
+        self.generation += 1
         self.clock = VirtualClock(self.config.clock_start_ms)
-        self.rng = random.Random(0)
+        self.rng = random.Random(self.generation)  # reproducible per generation, never the same ids twice
         self.events.clear()
         self.faults.clear()
         self.tokens.reset()
         self.conversations: dict[str, Conversation] = {}
         self.by_subject: dict[str, list[Conversation]] = {}
+        self.retention.clear()
+        self.retention.policy = RetentionPolicy(self.config.retention_ttl_s, self.config.retention_max_closed)
         self.deployments: dict[str, Deployment] = {}
         for name, settings in self.config.deployments.items():
             self.deployments[name] = Deployment(name, settings, settings, self._record_id("0Mj"))
@@ -219,7 +227,65 @@ class Runtime:
         return prefix + "".join(self.rng.choice(alphabet) for _ in range(15))
 
     def advance(self, seconds: float) -> int:
-        return self.clock.advance(seconds)
+        fired = self.clock.advance(seconds)
+        self.sweep()
+        return fired
+
+    # -- retention ----------------------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Evict what the retention policy says is due now; returns how many conversations were evicted."""
+        due = self.retention.due(self.now_ms)
+        for cid in due:
+            conv = self.conversations.pop(cid, None)
+            if conv is not None:
+                self._forget(conv)
+        return len(due)
+
+    def _forget(self, conv: Conversation) -> None:
+        for timer in (conv.inactivity_timer, conv.auto_end_timer):
+            if timer is not None:
+                timer.cancel()
+        kept = [c for c in self.by_subject.get(conv.subject, []) if c is not conv]
+        if kept:
+            self.by_subject[conv.subject] = kept
+        else:
+            self.by_subject.pop(conv.subject, None)
+        keep_from = min((c.first_event_id for c in kept if c.first_event_id), default=None)
+        self.events.trim(conv.subject, keep_from)
+
+    def set_retention(self, ttl_s: object, max_closed: object) -> RetentionPolicy:
+        current = self.retention.policy
+        try:
+            policy = RetentionPolicy(
+                current.ttl_s if ttl_s is None else ttl_s,  # type: ignore[arg-type]
+                current.max_closed if max_closed is None else max_closed,  # type: ignore[arg-type]
+            )
+        except ValueError as exc:
+            raise ApiError(400, f"retention: {exc}") from exc
+        self.retention.policy = policy
+        self.sweep()
+        return policy
+
+    def retention_stats(self) -> dict[str, Any]:
+        open_count = sum(1 for c in self.conversations.values() if not c.closed)
+        return {
+            "policy": self.retention.policy.to_json(),
+            "retained": {
+                "conversations": len(self.conversations),
+                "openConversations": open_count,
+                "closedConversations": self.retention.closed_count,
+                "cachedTokens": self.tokens.cached(),
+                **self.events.stats(),
+            },
+            "evicted": {
+                "conversations": self.retention.evicted_conversations,
+                "subjects": self.events.dropped_logs,
+            },
+        }
+
+    def revoke_tokens(self, subject: str | None = None) -> None:
+        """Every token minted so far (of `subject`, or of everyone) stops working for new requests."""
+        self.tokens.expire_all(subject)
 
     # -- deployments --------------------------------------------------------------------------------------------
     def save_settings(self, name: str, changes: dict[str, Any]) -> Deployment:
@@ -675,7 +741,9 @@ class Runtime:
         )
         conv.entries.append(entry)
         event = _EVENT_NAMES.get(entry_type) or event_for_entry_type(entry_type).value
-        self.events.append(conv.subject, event, entry_to_sse_data(entry))
+        frame = self.events.append(conv.subject, event, entry_to_sse_data(entry))
+        if not conv.first_event_id:
+            conv.first_event_id = frame.event_id
         return entry
 
     def _apply(
@@ -705,6 +773,9 @@ class Runtime:
                 ids = {"conversationId": conv.conversation_id, "conversationIdentifier": conv.conversation_id}
                 self._emit(conv, EntryType.CLOSE_CONVERSATION, ids, SYSTEM_SENDER, SYSTEM_NAME)
         self._rearm(conv)
+        if closes:
+            self.retention.closed(conv.conversation_id, conv.end_ms)
+            self.sweep()
         return changes
 
     def _emit_session_change(self, conv: Conversation, change: Change) -> None:

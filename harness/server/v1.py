@@ -18,8 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from harness.lifecycle import EndCause
 from harness.server.apiversions import check_api_version
-from harness.server.app import read_json
 from harness.server.auth import AccessToken
+from harness.server.bodies import read_json
 from harness.server.participants import signals_of
 from harness.server.state import LIST_LIMIT_MAX, ApiError, Conversation, Runtime
 from harness.wire.events import EntryType
