@@ -370,7 +370,7 @@ def _(world: World) -> None:
 
 @then("the user can start a new conversation and reach a rep")
 def _(world: World) -> None:
-    """The user tries to reach a rep again as a person would (type, tap new, reopen, relaunch): blocked if none works."""
+    """The user tries to reach a rep again as a person would (type, tap new, reopen, relaunch): blocked if none do."""
     world.run(world.journey.recover)
 
 
