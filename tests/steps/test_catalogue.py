@@ -59,7 +59,7 @@ def test_the_steps_command_prints_the_catalogue(capsys: pytest.CaptureFixture[st
     assert main(["steps"]) == 0
     out = capsys.readouterr().out
     assert "When (the or a) <who> ends the session\n" in out
-    assert "    <who>: one of \"rep\", \"bot\", \"supervisor\"\n" in out
+    assert '    <who>: one of "rep", "bot", "supervisor"\n' in out
     assert "    e.g. When the rep ends the session\n" in out
     assert out.count("\n    e.g. ") == len(bundled_steps())
     assert main(["steps", "--markdown"]) == 0
