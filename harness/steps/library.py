@@ -41,7 +41,9 @@ class World:
         return self.run(fn, *args)
 
     def conversation_id(self) -> str:
-        cid = self.journey.first_conversation_id or self.rig.app.conversation_id
+        """The user's current conversation: where their last message reached a rep (it changes when they start a
+        new one after the rep ended the first)."""
+        cid = self.journey.current_conversation_id or self.journey.first_conversation_id or self.rig.app.conversation_id
         assert cid, "the user has no conversation yet"
         return str(cid)
 
@@ -207,6 +209,9 @@ def _(world: World) -> None:
 @when(parsers.re(r"(?:the|a) (?P<who>rep|bot|supervisor) ends the session"))
 def _(world: World, who: str) -> None:
     """A rep, bot or supervisor ends the messaging session of the user's current conversation."""
+    if world.journey.obs.recovered is False:  # the user never got back to a rep: there is no live session to end
+        world.state.timeline.add(Kind.NOTE, "harness", f"the user never came back: the {who} has no session to end")
+        return
     control = world.rig.need_control(f"play the {who}")
     cid = world.conversation_id()
     world.control_action(who, f"the {who} ends the session", control.end_session, cid, REP_ROLES[who])

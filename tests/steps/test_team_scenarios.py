@@ -85,3 +85,53 @@ def test_other_pytest_bdd_scenarios_are_left_alone(pytester: pytest.Pytester) ->
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*test_new_wallet PASSED*"])  # one test, not one per cell
+
+
+ENDS_TWICE = """\
+@closing
+Feature: Our rep flow
+  Scenario: The rep ends the session, the user comes back, the rep ends it again
+    Given Session-Based Chat is turned on and published for the channel
+    And the user is chatting with a rep
+    When the rep ends the session
+    Then the conversation is closed on the runtime
+    And the user can start a new conversation and reach a rep
+    When the rep ends the session
+    Then the conversation is closed on the runtime
+    And the user has no open conversation on the runtime
+    And the user can start a new conversation and reach a rep
+"""
+
+
+def test_steps_follow_the_users_current_conversation(pytester: pytest.Pytester) -> None:
+    _team_folder(pytester, ENDS_TWICE)
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--sdk",
+        "android-1.10",
+        "--app",
+        "new-per-launch",
+        "--app",
+        "persist-forever",
+        f"--miaw-results={out}",
+    )
+    assert "ControlError" not in result.stdout.str()
+    result.assert_outcomes(passed=2, failed=2)
+    records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
+    assert sorted((r["app"], r["verdict"]) for r in records) == [
+        ("new-per-launch", "pass"),
+        ("new-per-launch", "pass"),
+        ("persist-forever", "blocked"),
+        ("persist-forever", "blocked"),
+    ]
+    for record in records:
+        reached = [e["detail"]["conversation"] for e in record["evidence"] if e["summary"] == "message reached a rep"]
+        if record["app"] == "new-per-launch":
+            assert [s["status"] for s in record["steps"]] == ["passed"] * 9
+            assert len(reached) == 2 and reached[0] != reached[1]  # the rep ended the second conversation too
+        else:  # the user never came back: the second end has no session to end, and the cell stays blocked
+            assert not reached
+            notes = [e["summary"] for e in record["evidence"] if e["kind"] == "note"]
+            assert "the user never came back: the rep has no session to end" in notes
