@@ -16,7 +16,6 @@ from harness.judge import NeedsRep, NotApplicable, Observations, Verdict, Verdic
 from harness.steps import options
 from harness.timeline import Timeline
 
-BUNDLED_WORLD = "harness.steps.library"  # the module whose `world` fixture the bundled steps use
 FAILING = frozenset({Verdict.BLOCKED, Verdict.DEGRADED, Verdict.ERROR})
 
 
@@ -30,6 +29,9 @@ def scenario_of(metafunc: pytest.Metafunc) -> ScenarioTemplate | None:
     if getattr(metafunc.module, "MIAW_SUITE", False) or _sees_bundled_steps(metafunc):
         return template
     return None
+
+
+BUNDLED_WORLD = "harness.steps.library"  # the module whose `world` fixture the bundled steps use
 
 
 def _sees_bundled_steps(metafunc: pytest.Metafunc) -> bool:
