@@ -6,6 +6,8 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from pytest_bdd.exceptions import GherkinParseError
+
 from harness.errors import UserError
 from harness.steps.catalogue import BundledStep, bundled_steps, feature_steps
 
@@ -29,7 +31,12 @@ def closest(keyword: str, name: str, steps: tuple[BundledStep, ...]) -> list[Bun
 def unknown_step(path: Path, steps: tuple[BundledStep, ...] | None = None) -> str | None:
     """One line about the first step of `path` no bundled step matches, or None when every step has a definition."""
     known = bundled_steps() if steps is None else steps
-    for step in feature_steps(path):
+    try:
+        typed_steps = feature_steps(path)
+    except GherkinParseError as exc:  # valid Gherkin that pytest-bdd refuses (e.g. a scenario starting with And)
+        detail = exc.message.splitlines()[0] if exc.message else "not a scenario pytest-bdd can run"
+        return f"{path}:{exc.line}: {detail.strip()}"
+    for step in typed_steps:
         if any(bundled.matches(step.type, step.name) for bundled in known):
             continue
         typed = f"{step.keyword.strip()} {step.name}"

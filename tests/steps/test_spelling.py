@@ -88,3 +88,12 @@ def test_outlines_backgrounds_and_and_but_steps_are_matched_as_the_suite_runs_th
 def test_every_bundled_feature_passes_the_check() -> None:
     for path in sorted(features_dir().rglob("*.feature")):
         assert unknown_step(path) is None
+
+
+def test_a_scenario_pytest_bdd_cannot_run_is_one_line_too(tmp_path: Path) -> None:
+    feature = tmp_path / "f.feature"
+    feature.write_text("Feature: x\n  Scenario: y\n    And the user is chatting with a rep\n", encoding="utf-8")
+    problem = unknown_step(feature)
+    assert problem is not None
+    assert problem.startswith(f"{feature}:3: First step in a scenario or background must start with")
+    assert "\n" not in problem
