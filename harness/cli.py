@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "report": "harness.commands.report",
     "profiles": "harness.commands.profiles",
     "validate": "harness.commands.validate",
+    "steps": "harness.commands.steps",
 }
 
 

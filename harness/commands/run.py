@@ -34,6 +34,7 @@ from harness.sandbox.config import load_config
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
 from harness.steps.options import suite_command
+from harness.steps.spelling import check_steps
 
 HELP = "Run the Session-Based Chat conformance suite (embedded mock by default) and write the report directory."
 
@@ -170,6 +171,7 @@ def plan(args: argparse.Namespace) -> Plan:
         raise UserError(f"--features {args.features} does not exist")
     if args.features is not None:
         inputs.check_features(args.features)
+        check_steps(inputs.feature_files(args.features))  # a misspelled step: file, line, closest steps
     target = (args.target, args.org_id, args.deployment)
     if any(target) and not all(target):
         raise UserError("--target, --org-id and --deployment go together: give all three or none")

@@ -58,6 +58,7 @@ class Journey:
     obs: Observations = field(default_factory=Observations)
     subjects: set[str] = field(default_factory=set)
     first_conversation_id: str | None = None
+    current_conversation_id: str | None = None  # where the user's last message reached a rep
     max_relaunches: int = 2
 
     # -- helpers ----------------------------------------------------------------------------------------------
@@ -90,6 +91,7 @@ class Journey:
                 f"the first message did not reach a rep (state {None if where is None else where.state})"
             )
         self.first_conversation_id = where.conversation_id
+        self.current_conversation_id = where.conversation_id
 
     async def send_during(self, other: Callable[[], Awaitable[Any]]) -> None:
         """Send a message while something else happens on the runtime (both start before either finishes)."""
@@ -161,6 +163,7 @@ class Journey:
             self.obs.split_conversations.append(
                 f"{action}: the app left open conversation {self.first_conversation_id[:8]} for a new one"
             )
+        self.current_conversation_id = where.conversation_id
         self.note("message reached a rep", action=action, conversation=where.conversation_id)
         return True
 

@@ -20,10 +20,23 @@ from harness.timeline import Timeline
 
 
 def scenario_of(metafunc: pytest.Metafunc) -> ScenarioTemplate | None:
-    if not getattr(metafunc.module, "MIAW_SUITE", False):
-        return None
+    """The scenario a test function runs, when it runs in the harness: the bundled suite (`MIAW_SUITE`), or a team's
+    pytest-bdd module that uses the bundled steps (their `world` fixture is visible to it). Other projects'
+    pytest-bdd scenarios are left alone."""
     template = scenario_wrapper_template_registry.get(metafunc.function)
-    return template if isinstance(template, ScenarioTemplate) else None
+    if not isinstance(template, ScenarioTemplate):
+        return None
+    if getattr(metafunc.module, "MIAW_SUITE", False) or _sees_bundled_steps(metafunc):
+        return template
+    return None
+
+
+BUNDLED_WORLD = "harness.steps.library"  # the module whose `world` fixture the bundled steps use
+
+
+def _sees_bundled_steps(metafunc: pytest.Metafunc) -> bool:
+    definitions = metafunc.definition.session._fixturemanager.getfixturedefs("world", metafunc.definition) or ()
+    return any(getattr(d.func, "__module__", None) == BUNDLED_WORLD for d in definitions)
 
 
 def _slug(text: str) -> str:

@@ -60,6 +60,7 @@ def _timeline(request: pytest.FixtureRequest) -> Any:
 
 @given(parsers.re(r"a sandbox-like runtime with a new channel that has Session-Based Chat (?P<setting>on|off)"))
 def _(sandbox_org: SandboxOrg, request: pytest.FixtureRequest, setting: str) -> None:
+    """Starts a sandbox-like runtime on loopback with a new published channel."""
     config = ServerConfig(
         deployments={
             EXISTING_CHANNEL: DeploymentSettings(),
@@ -75,6 +76,7 @@ def _(sandbox_org: SandboxOrg, request: pytest.FixtureRequest, setting: str) -> 
 
 @when("the validation probe runs against the new channel through the public API")
 def _(sandbox_org: SandboxOrg, miaw_portal: Any, request: pytest.FixtureRequest) -> None:
+    """Runs the validation probe against the new channel through the public API only."""
     server = sandbox_org.server
     assert server.cert_path is not None
     config = SandboxConfig(server.base_url, server.org_id, NEW_CHANNEL, server.cert_path)
@@ -97,6 +99,7 @@ def _(sandbox_org: SandboxOrg, miaw_portal: Any, request: pytest.FixtureRequest)
 
 @then(parsers.re(r"it reports Session-Based Chat (?P<state>in effect|not in effect) on the new channel"))
 def _(sandbox_org: SandboxOrg, state: str) -> None:
+    """Checks what the validation reported about Session-Based Chat on the new channel."""
     validation = sandbox_org.result()
     wanted = SbcState.IN_EFFECT if state == "in effect" else SbcState.NOT_IN_EFFECT
     assert validation.session_based_chat is wanted, validation.to_text()
@@ -106,12 +109,14 @@ def _(sandbox_org: SandboxOrg, state: str) -> None:
 
 @then("the probe saw the conversation listed as closed and a new message refused")
 def _(sandbox_org: SandboxOrg) -> None:
+    """Checks that the probe saw the conversation listed as closed and a new message refused."""
     probe = sandbox_org.result().probe
     assert probe is not None and probe.listed_closed is True and probe.send_refused is True, probe
 
 
 @then("the fix says to select End chat when session ends, save, and publish the deployment")
 def _(sandbox_org: SandboxOrg) -> None:
+    """Checks that the fix names the Setup steps and the channel."""
     fixes = " ".join(sandbox_org.result().fixes)
     for needed in ("Messaging Settings", "select End chat when session ends", "save", "Publish", NEW_CHANNEL):
         assert needed in fixes, fixes
@@ -119,6 +124,7 @@ def _(sandbox_org: SandboxOrg) -> None:
 
 @then("the probe left no conversation open")
 def _(sandbox_org: SandboxOrg) -> None:
+    """Checks that the probe closed what it opened."""
     validation = sandbox_org.result()
     assert validation.cleanup.failed == [], validation.cleanup.failed
     probe = validation.probe
