@@ -54,11 +54,11 @@ def test_a_team_module_runs_its_features_with_the_bundled_steps_per_cell(pyteste
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
-        "--sdk",
+        "--miaw-sdk",
         "android-1.10",
-        "--app",
+        "--miaw-app",
         "new-per-launch",
-        "--app",
+        "--miaw-app",
         "persist-forever",
         f"--miaw-results={out}",
     )
@@ -109,11 +109,11 @@ def test_steps_follow_the_users_current_conversation(pytester: pytest.Pytester) 
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
-        "--sdk",
+        "--miaw-sdk",
         "android-1.10",
-        "--app",
+        "--miaw-app",
         "new-per-launch",
-        "--app",
+        "--miaw-app",
         "persist-forever",
         f"--miaw-results={out}",
     )
