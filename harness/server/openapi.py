@@ -27,8 +27,8 @@ _ERROR = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "required": ["message", "status"],
-                "properties": {"message": _STR, "status": {"type": "integer"}},
+                "required": ["message"],
+                "properties": {"message": _STR},
             }
         }
     },
@@ -272,6 +272,116 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/control/reset"): Operation("Back to the configuration; every earlier token revoked", tags=("control",)),
     ("GET", "/openapi.json"): Operation("This document"),
 }
+
+V1 = "/iamessage/v1"
+_V1_ERRORS = (400, 401, 403, 404, 409, 413, 429)  # 400 also for a body key outside v1's allow-list (§11.5)
+_V1_TOKEN_ERRORS = (400, 401, 413, 429)
+_ANY_BODY: dict[str, Any] = {"type": "object"}  # v1 bodies are checked key by key (harness.server.v1)
+_PARTICIPANT_ERRORS = (400, 404, 409, 413)
+
+OPERATIONS.update(
+    {
+        ("POST", f"{V1}/authorization/unauthenticated/accessToken"): Operation(
+            "v1: mint an access token for a new anonymous end user (Web and In-App deployments)",
+            errors=_V1_TOKEN_ERRORS,
+            body=_ANY_BODY,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/authorization/unauthenticated/persistedToken"): Operation(
+            "v1: mint a token that can be refreshed for the same anonymous end user",
+            errors=_V1_TOKEN_ERRORS,
+            body=_ANY_BODY,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/authorization/authenticated/accessToken"): Operation(
+            "v1: mint an access token for a verified user (customer identity token)",
+            errors=_V1_TOKEN_ERRORS,
+            body=_ANY_BODY,
+            tags=("v1",),
+        ),
+        ("GET", f"{V1}/authorization/continuityAccessToken"): Operation(
+            "v1: a continuation token for the same user; it keeps the original expiry (§11.7)",
+            errors=(401, 403, 429),
+            bearer=True,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/authorization/revokeToken"): Operation(
+            "v1: revoke the token; the user's open streams end (§11.7)",
+            errors=(400, 401, 413, 429),
+            bearer=True,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/conversation"): Operation(
+            "v1: create a conversation (201 with its participants)",
+            ok=201,
+            errors=_V1_ERRORS,
+            body=_ANY_BODY,
+            bearer=True,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/queries/conversation/list"): Operation(
+            "v1: list the user's conversations", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("POST", f"{V1}/queries/conversation/{{cid}}/entries"): Operation(
+            "v1: query a conversation's entries", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("DELETE", f"{V1}/conversation/{{cid}}"): Operation(
+            "v1: close a conversation", errors=_V1_ERRORS, bearer=True, tags=("v1",)
+        ),
+        ("POST", f"{V1}/conversation/{{cid}}/message"): Operation(
+            "v1: send a message (flat body; 200 with an empty object)",
+            errors=(*_V1_ERRORS, 417),
+            body=_ANY_BODY,
+            bearer=True,
+            tags=("v1",),
+        ),
+        ("POST", f"{V1}/conversation/{{cid}}/entry"): Operation(
+            "v1: typing indicators and other entries", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("POST", f"{V1}/conversation/{{cid}}/deliveryAcknowledgeEntries"): Operation(
+            "v1: acknowledge delivery of entries", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("POST", f"{V1}/conversation/{{cid}}/readAcknowledgeEntry"): Operation(
+            "v1: acknowledge reading an entry", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("DELETE", f"{V1}/conversation/{{cid}}/session"): Operation(
+            "v1: the end user ends the messaging session", errors=_V1_ERRORS, bearer=True, tags=("v1",)
+        ),
+        ("POST", f"{V1}/device/registerDeviceCapabilities"): Operation(
+            "v1: register the device's capabilities", errors=_V1_ERRORS, body=_ANY_BODY, bearer=True, tags=("v1",)
+        ),
+        ("DELETE", f"{V2}/authorization/authenticated/access-token"): Operation(
+            "Revoke the access token; the user's open streams end (§11.7)",
+            ok=204,
+            errors=(401, 429),
+            bearer=True,
+        ),
+        ("POST", "/control/conversations/{cid}/participants/{name}/messages"): Operation(
+            "A named rep or bot writes",
+            errors=_PARTICIPANT_ERRORS,
+            body=_object(["text"], text=_STR),
+            tags=("control",),
+        ),
+        ("POST", "/control/conversations/{cid}/participants/{name}/leave"): Operation(
+            "A named rep or bot leaves the conversation", errors=_PARTICIPANT_ERRORS, tags=("control",)
+        ),
+        ("POST", "/control/conversations/{cid}/participants/{name}/typing"): Operation(
+            "A named rep or bot starts or stops typing",
+            errors=_PARTICIPANT_ERRORS,
+            body=_ANY_BODY,
+            tags=("control",),
+        ),
+        ("POST", "/control/conversations/{cid}/participants/{name}/acks"): Operation(
+            "A named rep or bot acknowledges delivery or reading of entries",
+            errors=_PARTICIPANT_ERRORS,
+            body=_ANY_BODY,
+            tags=("control",),
+        ),
+        ("GET", "/control/conversations/{cid}/signals"): Operation(
+            "The end user's typing indicators and acknowledgements", errors=(404,), tags=("control",)
+        ),
+    }
+)
 
 
 class UndocumentedRoute(Exception):

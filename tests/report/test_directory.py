@@ -89,6 +89,6 @@ def test_an_empty_directory_is_taken_and_filled(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()  # made by the user, e.g. `mkdir out`: empty, so nothing of theirs can be lost
     out = write_report(_results(), tmp_path / "out")
     assert out == tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MANIFEST])
     assert read_results(out / "results.json") == _results()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or retired folder left beside it
