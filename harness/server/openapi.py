@@ -301,7 +301,7 @@ OPERATIONS.update(
         ),
         ("GET", f"{V1}/authorization/continuityAccessToken"): Operation(
             "v1: a continuation token for the same user; it keeps the original expiry (§11.7)",
-            errors=(401, 403, 429),
+            errors=(400, 401, 403, 429),
             bearer=True,
             tags=("v1",),
         ),
@@ -353,7 +353,7 @@ OPERATIONS.update(
         ("DELETE", f"{V2}/authorization/authenticated/access-token"): Operation(
             "Revoke the access token; the user's open streams end (§11.7)",
             ok=204,
-            errors=(401, 429),
+            errors=(400, 401, 403, 429),
             bearer=True,
         ),
         ("POST", "/control/conversations/{cid}/participants/{name}/messages"): Operation(
@@ -378,7 +378,7 @@ OPERATIONS.update(
             tags=("control",),
         ),
         ("GET", "/control/conversations/{cid}/signals"): Operation(
-            "The end user's typing indicators and acknowledgements", errors=(404,), tags=("control",)
+            "The end user's typing indicators and acknowledgements", errors=(400, 404), tags=("control",)
         ),
     }
 )
