@@ -101,7 +101,7 @@ class App:
             raise
 
     async def _read_once(self, drop_after: random.Random | None) -> None:
-        headers = {**self.headers, "X-Org-Id": ORG_ID}
+        headers = {**self.headers, "X-Org-Id": ORG_ID[:15]}  # the event router compares the 15-character id
         budget = drop_after.randint(1, 4) if drop_after else -1
         async with aconnect_sse(
             self.http, "GET", "/eventrouter/v1/sse", headers={**headers, "Last-Event-Id": str(self.last_id)}

@@ -31,23 +31,48 @@ BODIES: dict[str, dict[str, Any]] = {
     "/acknowledge-entries": {"acks": [{"id": "a-1", "entryType": "Read", "conversationEntryId": "e-1"}]},
     "/conversation": {"conversationId": "", "esDeveloperName": "MIAW_Harness"},
 }
+V1 = "/iamessage/v1"
+IN_APP = "MIAW_InApp"  # v1 serves Web and In-App deployments only (§11.8): v1 routes are attacked with v1 users
+V1_BODIES: dict[str, dict[str, Any]] = {
+    "/message": {"id": "m-1", "messageType": "StaticContentMessage", "staticContent": {"text": "x"}},
+    "/entry": {"entryType": "TypingStartedIndicator", "id": "t-1"},
+    "/deliveryAcknowledgeEntries": {"acks": [{"id": "a-1", "conversationEntryId": "e-1"}]},
+    "/readAcknowledgeEntry": {"id": "a-1", "conversationEntryId": "e-1"},
+    "/conversation": {"conversationId": ""},
+    "/list": {},
+    "/entries": {},
+    "/registerDeviceCapabilities": {},
+}
 
 
 class Victim:
-    def __init__(self, http: httpx.Client) -> None:
-        r = http.post(
-            f"{V2}/authorization/unauthenticated/access-token",
-            json={"orgId": CONFIG.org_id, "esDeveloperName": "MIAW_Harness"},
-        )
+    def __init__(self, http: httpx.Client, path: str = "") -> None:
+        v1 = path.startswith(V1)
+        if v1:
+            http.put(f"/control/deployments/{IN_APP}", json={"deployment_type": "InApp"}).raise_for_status()
+            http.post(f"/control/deployments/{IN_APP}/publish", json={}).raise_for_status()
+            r = http.post(
+                f"{V1}/authorization/unauthenticated/accessToken",
+                json={"orgId": CONFIG.org_id, "developerName": IN_APP, "capabilitiesVersion": "260"},
+            )
+        else:
+            r = http.post(
+                f"{V2}/authorization/unauthenticated/access-token",
+                json={"orgId": CONFIG.org_id, "esDeveloperName": "MIAW_Harness"},
+            )
         r.raise_for_status()
         self.token: str = r.json()["accessToken"]
-        self.subject: str = r.json()["context"]["endUser"]["subject"]
+        self.subject: str = jwt.decode(self.token, options={"verify_signature": False})["sub"]
         self.cid = new_uuid()
-        http.post(
-            f"{V2}/conversation",
-            json={"conversationId": self.cid, "esDeveloperName": "MIAW_Harness"},
-            headers={"Authorization": f"Bearer {self.token}"},
-        ).raise_for_status()
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if v1:
+            http.post(f"{V1}/conversation", json={"conversationId": self.cid}, headers=headers).raise_for_status()
+        else:
+            http.post(
+                f"{V2}/conversation",
+                json={"conversationId": self.cid, "esDeveloperName": "MIAW_Harness"},
+                headers=headers,
+            ).raise_for_status()
 
 
 @pytest.fixture
@@ -58,10 +83,11 @@ def http(fresh: RunningServer) -> Iterator[httpx.Client]:
 
 def _call(http: httpx.Client, method: str, path: str, token: str, cid: str) -> httpx.Response:
     url = path.replace("{cid}", cid)
-    body = next((b for suffix, b in BODIES.items() if path.endswith(suffix)), None)
+    bodies = V1_BODIES if path.startswith(V1) else BODIES
+    body = next((b for suffix, b in bodies.items() if path.endswith(suffix)), None)
     if body is not None and "conversationId" in body:
         body = {**body, "conversationId": new_uuid()}
-    headers = {"Authorization": f"Bearer {token}", "X-Org-Id": CONFIG.org_id, "Last-Event-Id": "0"}
+    headers = {"Authorization": f"Bearer {token}", "X-Org-Id": CONFIG.org_id[:15], "Last-Event-Id": "0"}
     with http.stream(method, url, headers=headers, json=body) as response:
         if response.status_code == 200 and path.endswith("/sse"):
             return response  # a stream: the status is the answer
@@ -90,7 +116,7 @@ def _forgeries(victim: Victim) -> dict[str, str]:
 
 @pytest.mark.parametrize(("method", "path"), BEARER_OPERATIONS)
 def test_forged_and_other_org_tokens_are_401(http: httpx.Client, method: str, path: str) -> None:
-    victim = Victim(http)
+    victim = Victim(http, path)
     for name, token in _forgeries(victim).items():
         r = _call(http, method, path, token, victim.cid)
         assert r.status_code == 401, (name, method, path, r.status_code)
@@ -98,16 +124,16 @@ def test_forged_and_other_org_tokens_are_401(http: httpx.Client, method: str, pa
 
 @pytest.mark.parametrize(("method", "path"), BEARER_OPERATIONS)
 def test_expired_revoked_and_pre_reset_tokens_are_401(http: httpx.Client, method: str, path: str) -> None:
-    expired = Victim(http)
+    expired = Victim(http, path)
     http.post("/control/clock/advance", json={"seconds": 3600}).raise_for_status()
-    revoked = Victim(http)
+    revoked = Victim(http, path)
     http.post("/control/faults", json={"kind": "expire_tokens", "subject": revoked.subject}).raise_for_status()
     for name, victim in (("expired", expired), ("revoked", revoked)):
         assert _call(http, method, path, victim.token, victim.cid).status_code == 401, (name, method, path)
-    before = Victim(http)
+    before = Victim(http, path)
     assert _call(http, method, path, before.token, before.cid).status_code < 400
     http.post("/control/reset", json={}).raise_for_status()
-    after = Victim(http)
+    after = Victim(http, path)
     assert after.subject != before.subject
     for victim in (before, expired, revoked):
         for cid in (victim.cid, after.cid):
@@ -116,8 +142,8 @@ def test_expired_revoked_and_pre_reset_tokens_are_401(http: httpx.Client, method
 
 @pytest.mark.parametrize(("method", "path"), BEARER_OPERATIONS)
 def test_another_subjects_valid_token_reaches_nothing_of_the_victim(http: httpx.Client, method: str, path: str) -> None:
-    victim = Victim(http)
-    attacker = Victim(http)
+    victim = Victim(http, path)
+    attacker = Victim(http, path)
     r = _call(http, method, path, attacker.token, victim.cid)
     if "{cid}" in path:
         assert r.status_code == 403, (method, path, r.status_code)
