@@ -27,6 +27,7 @@ from harness.server.config import ServerConfig
 from harness.server.errorbodies import event_router_401
 from harness.server.eventlog import PING_FRAME, Subscription, encode_frame
 from harness.server.faults import ROUTES
+from harness.server.messages import parse_sent_message
 from harness.server.openapi import build_document
 from harness.server.orgid import check_org_header
 from harness.server.state import END_ROLES, LIST_LIMIT_MAX, PARTICIPANT_ROLES, ApiError, Conversation, Runtime
@@ -200,30 +201,17 @@ class MiawApi:
         message = data.get("message")
         if not isinstance(message, dict):
             raise ApiError(400, "message must be an object with id, messageType and staticContent")
-        message_id = _str_field(message, "id")
-        message_type = message.get("messageType", "StaticContentMessage")
-        if message_type != "StaticContentMessage":
-            raise ApiError(400, f"message.messageType {message_type!r} is not supported (use StaticContentMessage)")
-        content = message.get("staticContent")
-        if not isinstance(content, dict) or not isinstance(content.get("text"), str):
-            raise ApiError(400, "message.staticContent must be an object with a string text")
-        new_session = data.get("isNewMessagingSession", False)
-        if not isinstance(new_session, bool):
-            raise ApiError(400, f"isNewMessagingSession must be true or false, got {new_session!r}")
-        in_reply_to = message.get("inReplyToMessageId")
-        if in_reply_to is not None and not isinstance(in_reply_to, str):
-            raise ApiError(400, "message.inReplyToMessageId must be a string")
-        assert message_id is not None
+        sent = parse_sent_message(message, data.get("isNewMessagingSession", False), "message.")
         entry = self.rt.send_message(
             access,
             conv,
-            message_id=message_id,
-            text=content["text"],
-            message_type=message_type,
-            new_session=new_session,
+            message_id=sent.message_id,
+            text=sent.text,
+            message_type=sent.message_type,
+            new_session=sent.new_session,
             routing_attributes=data.get("routingAttributes"),
             deployment=data.get("esDeveloperName"),
-            in_reply_to=in_reply_to,
+            in_reply_to=sent.in_reply_to,
         )
         return _ok({"conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.client_timestamp}]}, 202)
 

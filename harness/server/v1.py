@@ -20,6 +20,7 @@ from harness.lifecycle import EndCause
 from harness.server.apiversions import check_api_version
 from harness.server.auth import AccessToken
 from harness.server.bodies import read_json
+from harness.server.messages import parse_sent_message
 from harness.server.participants import signals_of
 from harness.server.state import LIST_LIMIT_MAX, ApiError, Conversation, Runtime
 from harness.wire.events import EntryType
@@ -214,31 +215,17 @@ class V1Api:
     async def send_message(self, request: Request) -> Response:
         access, conv = self._owned(request)
         data = await self._body(request, _MESSAGE_FIELDS, "send message")
-        message_id = data.get("id")
-        if not isinstance(message_id, str) or not message_id:
-            raise ApiError(400, f"id must be a non-empty string, got {message_id!r}")
-        message_type = data.get("messageType", "StaticContentMessage")
-        if message_type != "StaticContentMessage":
-            raise ApiError(400, f"messageType {message_type!r} is not supported (use StaticContentMessage)")
-        content = data.get("staticContent")
-        if not isinstance(content, dict) or not isinstance(content.get("text"), str):
-            raise ApiError(400, "staticContent must be an object with a string text")
-        new_session = data.get("isNewMessagingSession", False)
-        if not isinstance(new_session, bool):
-            raise ApiError(400, f"isNewMessagingSession must be true or false, got {new_session!r}")
-        in_reply_to = data.get("inReplyToMessageId")
-        if in_reply_to is not None and not isinstance(in_reply_to, str):
-            raise ApiError(400, "inReplyToMessageId must be a string")
+        sent = parse_sent_message(data, data.get("isNewMessagingSession", False))
         self.rt.send_message(
             access,
             conv,
-            message_id=message_id,
-            text=content["text"],
-            message_type=message_type,
-            new_session=new_session,
+            message_id=sent.message_id,
+            text=sent.text,
+            message_type=sent.message_type,
+            new_session=sent.new_session,
             routing_attributes=data.get("routingAttributes"),
             deployment=None,
-            in_reply_to=in_reply_to,
+            in_reply_to=sent.in_reply_to,
         )
         return JSONResponse({})
 
