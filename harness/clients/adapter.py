@@ -1,9 +1,9 @@
 """What a journey needs from an app, whatever drives it: the `ClientAdapter` protocol and capability declarations.
 
-The method names are those of `harness.run.journey.App`, so the simulated app is already an adapter. Adapters that
-drive something outside the harness (a browser, a device through shell commands, a person) cannot read their
-screen synchronously: they take a `ClientUi` snapshot after every action and every `settle()`, and `ui` returns
-the latest one. A journey therefore reads the screen only after an action or a settle, as it already does.
+The journey (`harness.run.journey`) talks to an app only through it; the simulated app is already an adapter.
+Adapters that drive something outside the harness (a browser, a device through shell commands, a person) cannot
+read their screen synchronously: they take a `ClientUi` snapshot after every action and every `settle()`, and `ui`
+returns the latest one. A journey therefore reads the screen only after an action or a settle, as it already does.
 
 Not every adapter can do everything (a manual tester cannot report message ids; a browser page may have no way
 to relaunch). Each adapter declares its `Capability` set; `missing()` tells which of the actions a scenario

@@ -16,42 +16,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from harness.clients.adapter import ClientAdapter
 from harness.run.judge import Observations
 from harness.run.truth import ConversationTruth, Oracle
 from harness.timeline import Kind, Timeline
 
-__all__ = ["App", "ConversationTruth", "Journey", "Oracle"]
-
-
-class App(Protocol):
-    """The parts of `harness.sdk.app.SimulatedApp` a journey uses."""
-
-    conversation_id: str | None
-
-    @property
-    def subject(self) -> str | None: ...
-
-    @property
-    def ui(self) -> Any: ...
-
-    async def launch(self) -> None: ...
-
-    async def send(self, text: str) -> Any: ...
-
-    async def tap_new_conversation(self) -> bool: ...
-
-    async def reopen_chat(self) -> None: ...
-
-    async def relaunch(self) -> None: ...
-
-    async def settle(self) -> None: ...
+__all__ = ["ConversationTruth", "Journey", "Oracle"]
 
 
 @dataclass
 class Journey:
-    app: App
+    app: ClientAdapter  # the simulated app, or a real client behind an adapter (harness.clients)
     oracle: Oracle
     timeline: Timeline
     text: Callable[[], str]  # where message texts come from (seeded Faker)
