@@ -15,7 +15,6 @@ error or a skip; every renderer and the pytest route ask it, so the same cell ne
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -30,7 +29,6 @@ __all__ = [
     "deciding_step",
     "failing",
     "outcome",
-    "pytest_outcome",
     "pytest_teststatus",
     "verdict_text",
 ]
@@ -105,25 +103,7 @@ def deciding_step(steps: Sequence[Mapping[str, Any]], verdict: Verdict) -> int |
     return ran[-1] if ran else len(steps) - 1
 
 
-# --- the pytest route --------------------------------------------------------------------------------------------
-
-
-def pytest_outcome(verdict: Verdict, reason_code: str, reason: str, fail_on: str, where: str) -> None:
-    """End a test the way the mapping says (called once the scenario ran, with its verdict).
-
-    An error raised by a step keeps its own traceback and never reaches here; `pytest_teststatus` shows it as an
-    error rather than a failure.
-    """
-    import pytest
-
-    message = f"{verdict_text(verdict, reason_code, reason)} [{where}]"
-    result = outcome(verdict, fail_on)
-    if result is Outcome.FAILED or result is Outcome.ERROR:
-        pytest.fail(message, pytrace=False)
-    elif result is Outcome.SKIPPED:
-        pytest.skip(message)
-    elif result is Outcome.WARNING:
-        warnings.warn(VerdictWarning(message), stacklevel=2)
+# --- the pytest route (the plugin's status hook; `harness.steps.runtime` ends each test) ------------------------
 
 
 def pytest_teststatus(report: Any) -> tuple[str, str, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,26 @@ import pytest
 from pytest_bdd.parser import ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.report.outcomes import pytest_outcome
+from harness.report.outcomes import Outcome, VerdictWarning, outcome, verdict_text
 from harness.run.cells import Cell, cell_seed
-from harness.run.judge import NeedsRep, NotApplicable, Observations, VerdictResult, judge
+from harness.run.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
 from harness.steps import options
 from harness.timeline import Timeline
+
+
+def pytest_outcome(verdict: Verdict, reason_code: str, reason: str, fail_on: str, where: str) -> None:
+    """End a test the way `harness.report.outcomes` maps its verdict: a not-applicable or needs-a-rep cell is skipped
+    with its reason (a verdict, never a pass). An error raised by a step keeps its own traceback and never reaches
+    here; the plugin's `pytest_teststatus` shows it as an error rather than a failure.
+    """
+    message = f"{verdict_text(verdict, reason_code, reason)} [{where}]"
+    result = outcome(verdict, fail_on)
+    if result is Outcome.FAILED or result is Outcome.ERROR:
+        pytest.fail(message, pytrace=False)
+    elif result is Outcome.SKIPPED:
+        pytest.skip(message)
+    elif result is Outcome.WARNING:
+        warnings.warn(VerdictWarning(message), stacklevel=2)
 
 
 def scenario_of(metafunc: pytest.Metafunc) -> ScenarioTemplate | None:
