@@ -34,6 +34,7 @@ __all__ = [
     "capabilities_of",
     "missing",
     "not_applicable_reason",
+    "usable_capabilities",
 ]
 
 Composer = Literal["enabled", "read_only", "hidden"]
@@ -153,6 +154,15 @@ class ClientAdapter(Protocol):
     async def relaunch(self) -> None: ...
 
     async def settle(self) -> None: ...
+
+
+def usable_capabilities(declared: Iterable[Capability], *, has_control: bool) -> frozenset[Capability]:
+    """What an adapter can do with what its description declares: an exact settle needs the runtime's control API
+    (the newest event id to wait for); without it the adapter falls back to a quiet screen."""
+    caps = set(declared)
+    if not has_control:
+        caps.discard(Capability.EXACT_SETTLE)
+    return frozenset(caps)
 
 
 def capabilities_of(app: object) -> frozenset[Capability]:

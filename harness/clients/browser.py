@@ -29,6 +29,7 @@ from harness.clients.adapter import (
     ClientUi,
     Composer,
     Recorder,
+    usable_capabilities,
 )
 from harness.clients.browser_config import BrowserClientConfig
 from harness.sdk.app import EventWatermark
@@ -146,10 +147,7 @@ class BrowserAdapter:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        caps = set(self.config.capabilities)
-        if self.control is None:
-            caps.discard(Capability.EXACT_SETTLE)
-        return frozenset(caps)
+        return usable_capabilities(self.config.capabilities, has_control=self.control is not None)
 
     # -- the browser ------------------------------------------------------------------------------------------------
     async def _start_browser(self) -> Page:

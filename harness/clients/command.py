@@ -46,6 +46,7 @@ from harness.clients.adapter import (
     Composer,
     MessageState,
     Recorder,
+    usable_capabilities,
 )
 from harness.clients.toml_fields import DataFileError, load_table, positive_number, required_str, table
 from harness.sdk.app import EventWatermark
@@ -224,10 +225,7 @@ class CommandAdapter:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        caps = set(self.config.capabilities)
-        if self.control is None:
-            caps.discard(Capability.EXACT_SETTLE)
-        return frozenset(caps)
+        return usable_capabilities(self.config.capabilities, has_control=self.control is not None)
 
     # -- running commands -------------------------------------------------------------------------------------------
     async def run(self, action: str, text: str | None = None) -> str:
