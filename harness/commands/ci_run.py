@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.errors import UserError
 from harness.report.readiness import InstallRow, assess
 from harness.report.results import Results
-from harness.report.summary import summary, write_summary
+from harness.report.summary import is_summary, summary, write_summary
 from harness.shard import Shard
 
 
@@ -46,8 +46,14 @@ def mark_shard(args: argparse.Namespace, results: Results) -> Results:
 
 def check_summary_path(args: argparse.Namespace) -> None:
     path: Path | None = getattr(args, "summary_json", None)
-    if path is not None and path.is_dir():
+    if path is None:
+        return
+    if path.is_dir():
         raise UserError(f"--summary-json {path} is a directory; give a file name")
+    if path.exists() and not is_summary(path):
+        raise UserError(
+            f"--summary-json {path} exists and is not a summary this harness wrote: it is left alone (give a new name)"
+        )
 
 
 def write_run_summary(

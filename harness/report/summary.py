@@ -37,6 +37,15 @@ def summary(
     }
 
 
+def is_summary(path: Path) -> bool:
+    """Whether `path` holds a summary written by `write_summary` (the only file `--summary-json` may replace)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == SUMMARY_SCHEMA
+
+
 def write_summary(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -236,3 +236,16 @@ def test_an_interrupted_session_is_given_time_to_tear_down(tmp_path: Path) -> No
     process.stdout.close()
     assert process.returncode == 130
     assert marker.read_text() == "closed"
+
+
+def test_summary_json_never_overwrites_a_file_the_harness_did_not_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    argv = ["run", "--sdk", "ios-1.10", "--app", "persist-forever", "--out", str(tmp_path / "r")]
+    assert main([*argv, "--summary-json", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--summary-json" in err and str(notes) in err
+    assert notes.read_text(encoding="utf-8") == "mine\n"
+    assert not (tmp_path / "r").exists()  # refused before the suite ran
