@@ -1,4 +1,9 @@
-"""The SDK's REST half: one end user's calls to the public v2 API over an injected httpx client."""
+"""The SDK's REST half: one end user's calls to the public v2 API over an injected httpx client.
+
+`CoreClient` knows nothing of the event stream nor of the app: it owns the end user's `Credentials` and reads the
+device's `Network`; both are plain objects the SDK core hands to the stream as well. A renewal that gives a new
+identity is reported to the one hook its owner passes in (`on_new_identity`), and returned by `renew_token()`.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,25 @@ from harness.wire.entries import MalformedEntry
 API = "/iamessage/api/v2"
 CONFIG_PATH = "/embeddedservice/v1/embedded-service-config"
 SSE_PATH = "/eventrouter/v1/sse"
+
+
+@dataclass(slots=True)
+class Credentials:
+    """Who the end user is to the runtime: the access token, its subject, and the event id the token started at."""
+
+    token: str | None = None
+    subject: str | None = None
+    initial_event_id: str = "0"  # `lastEventId` of the token response: where a new identity's stream starts
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+@dataclass(slots=True)
+class Network:
+    """Whether the device is online: requests and the stream are not even tried while it is not."""
+
+    online: bool = True
 
 
 class ApiError(Exception):
@@ -85,6 +109,8 @@ class CoreClient:
         timeline: Timeline,
         rng: random.Random,
         platform: str,
+        network: Network | None = None,
+        on_new_identity: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.http = http
         self.urls = RequestUrls(http)
@@ -93,20 +119,43 @@ class CoreClient:
         self.timeline = timeline
         self.rng = rng
         self.platform = "Web" if platform == "web" else "Mobile"
-        self.token: str | None = None
-        self.subject: str | None = None
-        self.initial_event_id: str = "0"
+        self.credentials = Credentials()
+        self.network = network if network is not None else Network()
         # What the end user types into a pre-chat form: by field name, else by "name" / "email" / "phone".
         self.end_user: Mapping[str, str] = {}
         self._prechat_fields: list[dict[str, Any]] | None = None  # from the deployment's config, once known
-        # Called after a renewal that gave a new identity (whose event ids start over), so streams reopen.
-        self.on_new_identity: Callable[[], Awaitable[None]] | None = None
-        self.online = True
+        # Called after a request's renewal gave a new identity (whose event ids start over), so streams reopen.
+        self.on_new_identity = on_new_identity
         self.writes = 0  # requests that may make the runtime emit events (everything but GET)
+
+    # -- who and where -------------------------------------------------------------------------------------
+    @property
+    def token(self) -> str | None:
+        return self.credentials.token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self.credentials.token = value
+
+    @property
+    def subject(self) -> str | None:
+        return self.credentials.subject
+
+    @subject.setter
+    def subject(self, value: str | None) -> None:
+        self.credentials.subject = value
+
+    @property
+    def initial_event_id(self) -> str:
+        return self.credentials.initial_event_id
+
+    @property
+    def online(self) -> bool:
+        return self.network.online
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return self.credentials.auth_headers()
 
     async def request(
         self,
@@ -132,7 +181,8 @@ class CoreClient:
         status = response.status_code
         self.timeline.add(Kind.REQUEST, "app", f"{method} {path} -> {status}", {"status": status})
         if status == 401 and auth and renew:
-            await self.renew_token()
+            if await self.renew_token() and self.on_new_identity is not None:
+                await self.on_new_identity()
             return await self.request(method, path, body=body, params=params, auth=auth, renew=False)
         if status >= 400:
             raise ApiError(status, _message_of(response), path)
@@ -151,7 +201,7 @@ class CoreClient:
             await self.request("POST", f"{API}/authorization/unauthenticated/access-token", body=body, auth=False)
         ).json()
         self._take_token(data)
-        self.initial_event_id = str(data.get("lastEventId") or "0")
+        self.credentials.initial_event_id = str(data.get("lastEventId") or "0")
 
     def _take_token(self, data: dict[str, Any]) -> None:
         token = data.get("accessToken")
@@ -172,22 +222,25 @@ class CoreClient:
         self._prechat_fields = None
         self.subject = subject or _subject_from_jwt(token)
 
-    async def renew_token(self) -> None:
-        """After a 401: try a continuation token (same identity), else start over as a new identity."""
+    async def renew_token(self) -> bool:
+        """After a 401: try a continuation token (same identity), else start over as a new identity.
+
+        True when the identity changed: its event ids start over, so an open stream carries the old one's events.
+        """
         if self.token is not None:
             try:
                 response = await self.request("GET", f"{API}/authorization/continuation-access-token", renew=False)
                 self._take_token(response.json())
                 self.timeline.add(Kind.NOTE, "app", "access token renewed (same identity)")
-                return
+                return False
             except ApiError:
                 pass
         before = self.subject
         await self.new_token()
         if before is not None and before != self.subject:
             self.timeline.add(Kind.NOTE, "app", "access token replaced: new anonymous identity")
-            if self.on_new_identity is not None:
-                await self.on_new_identity()
+            return True
+        return False
 
     # -- conversations ------------------------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str) -> None:

@@ -5,6 +5,9 @@ records the event id as processed, so "processed id >= newest id on the server" 
 everything. When the stream ends or fails, the profile's `realtime_reconnect` decides: "none" leaves it down
 until the app restarts it (foreground, back online, relaunch); "backoff" (1.5x per attempt) and "fibonacci"
 wait through the injected `sleep` and reconnect with the last processed id, so the server replays what was missed.
+
+The stream is given what it needs explicitly (`StreamLink`): the HTTP client, the org id, the end user's
+`Credentials`, the device's `Network` and a `renew` call for a refused stream. It never sees the REST client.
 """
 
 from __future__ import annotations
@@ -12,17 +15,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
 from httpx_sse import SSEError as _SSEError
 
-from harness.sdk.core import SSE_PATH, ApiError, CoreClient
+from harness.sdk.core import SSE_PATH, ApiError, Credentials, Network
 from harness.timeline import Fact, Kind, Timeline
 from harness.wire import PING_EVENT
 
 Handler = Callable[[ServerSentEvent], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
+Renew = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamLink:
+    """Everything the stream takes from the SDK's REST side, named: nothing else of it is reachable."""
+
+    http: httpx.AsyncClient
+    org_id: str
+    credentials: Credentials
+    network: Network
+    renew: Renew  # after a 401 on the stream: renew the token (raises ApiError when it cannot)
+
 
 _STREAM_TIMEOUT = httpx.Timeout(10.0, read=None)
 
@@ -45,7 +62,7 @@ class EventStream:
     def __init__(
         self,
         *,
-        core: CoreClient,
+        link: StreamLink,
         handler: Handler,
         timeline: Timeline,
         sleep: Sleep,
@@ -55,7 +72,7 @@ class EventStream:
         max_attempts: int,
         changed: asyncio.Condition,
     ) -> None:
-        self.core = core
+        self.link = link
         self.handler = handler
         self.timeline = timeline
         self.sleep = sleep
@@ -157,7 +174,7 @@ class EventStream:
             if opened is None:
                 renewed = True
                 try:
-                    await self.core.renew_token()
+                    await self.link.renew()
                 except ApiError as exc:
                     self.timeline.add(Kind.NOTE, "app", f"stream not reopened: token renewal failed ({exc.status})")
                     return False
@@ -166,24 +183,23 @@ class EventStream:
 
     async def _open(self, renewed: bool) -> bool | None:
         """None: refused with 401 (renew and retry); otherwise whether the stream opened."""
-        if not self.core.online:
+        link, credentials = self.link, self.link.credentials
+        if not link.network.online:
             self.timeline.add(Kind.NOTE, "app", "stream not opened: device offline")
             return False
-        if self.ids_subject is not None and self.core.subject != self.ids_subject:
+        if self.ids_subject is not None and credentials.subject != self.ids_subject:
             # A new identity has a stream of its own whose ids start over: resume from its token's lastEventId.
             self.timeline.add(Kind.NOTE, "app", "new identity: event ids start again from its token")
-            self.last_event_id = self.core.initial_event_id
-        self.ids_subject = self.core.subject
+            self.last_event_id = credentials.initial_event_id
+        self.ids_subject = credentials.subject
         headers = {
-            **self.core.auth_headers(),
-            "X-Org-Id": self.core.org_id[:15],  # the event router wants the 15-character id (§11.4)
+            **credentials.auth_headers(),
+            "X-Org-Id": link.org_id[:15],  # the event router wants the 15-character id (§11.4)
             "Last-Event-Id": self.last_event_id,
         }
         opened = False
         try:
-            async with aconnect_sse(
-                self.core.http, "GET", SSE_PATH, headers=headers, timeout=_STREAM_TIMEOUT
-            ) as source:
+            async with aconnect_sse(link.http, "GET", SSE_PATH, headers=headers, timeout=_STREAM_TIMEOUT) as source:
                 status = source.response.status_code
                 self.timeline.add(
                     Kind.REQUEST,

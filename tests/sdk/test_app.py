@@ -30,9 +30,9 @@ async def test_typed_close_entry(flag: str, value: bool, expected_kinds: list[st
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        closes = [e.kind for e in sim.entries if e.event_name == "CONVERSATION_CLOSE_CONVERSATION"]
+        closes = [e.kind for e in sim.sdk.entries if e.event_name == "CONVERSATION_CLOSE_CONVERSATION"]
         assert closes == expected_kinds
-        assert sim.known_status == ("closed" if value else "unknown")
+        assert sim.sdk.known_status == ("closed" if value else "unknown")
 
 
 @pytest.mark.parametrize(
@@ -46,8 +46,8 @@ async def test_session_status_entries(value: bool, session_status: str | None, k
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        assert sim.session_status == session_status
-        assert {e.kind for e in sim.entries if e.event_name == "CONVERSATION_SESSION_STATUS_CHANGED"} == kinds
+        assert sim.sdk.session_status == session_status
+        assert {e.kind for e in sim.sdk.entries if e.event_name == "CONVERSATION_SESSION_STATUS_CHANGED"} == kinds
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ async def test_unknown_entries(value: str, kinds: list[str]) -> None:
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        assert [e.kind for e in sim.entries if e.event_name == "CONVERSATION_CLOSE_CONVERSATION"] == kinds
+        assert [e.kind for e in sim.sdk.entries if e.event_name == "CONVERSATION_CLOSE_CONVERSATION"] == kinds
         dropped = [s for s in rig.timeline.of(Kind.EVENT) if s.summary.endswith("dropped by this SDK")]
         assert bool(dropped) is (value == "dropped")
 
@@ -77,7 +77,7 @@ async def test_readonly_closed_view(value: bool, composer: str, banner: str | No
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        assert sim.known_status == "closed"  # the SDK knows either way; only the default UI differs
+        assert sim.sdk.known_status == "closed"  # the SDK knows either way; only the default UI differs
         assert (sim.ui.composer, sim.ui.banner) == (composer, banner)
         attempt = await sim.send("still there?")
         assert attempt.state == "failed"
@@ -218,7 +218,7 @@ async def test_conversation_updated_callback(value: bool, forgotten: bool) -> No
         closed = sim.conversation_id
         await rig.rep_ends_session(sim)
         assert (storage.conversation_id is None) is forgotten
-        assert sim.known_status == ("closed" if value else "unknown")
+        assert sim.sdk.known_status == ("closed" if value else "unknown")
         await sim.reopen_chat()
         assert (sim.conversation_id != closed) is forgotten
 
@@ -237,7 +237,7 @@ async def test_list_conversations(value: bool, listed: bool) -> None:
 async def test_settle_without_a_control_api_uses_a_quiet_window() -> None:
     async with in_process() as rig:
         sim = rig.app("android-1.10", "persist-forever", control=False)
-        sim.quiet_window_s = 0.02
+        sim.observer.quiet_window_s = 0.02
         await sim.launch()
         await sim.send("hello")
         assert sim.conversation_id is not None
@@ -300,8 +300,8 @@ async def test_settle_is_bounded() -> None:
     async with in_process() as rig:
         sim = rig.app("android-1.10", "persist-forever")
         await sim.launch()
-        sim.control = _AheadWatermark()
-        sim.settle_timeout_s = 0.05
+        sim.observer.control = _AheadWatermark()
+        sim.observer.settle_timeout_s = 0.05
         with pytest.raises(SettleTimeout, match=r"did not catch up within 0\.05s"):
             await sim.settle()
 
