@@ -13,7 +13,10 @@ Theory of operation (after h11's `_state.py`):
      (and, by policy, when the 24 h auto-end ended it). This is the article's "Any messaging session ended by a
      service rep, bot, or end user also ends the conversation".
 * `handle` returns every change in order, so the runtime can emit one event per change and the client can replay
-  what it observes through the same rules.
+  what it observes through the same rules: `ConversationView` folds wire entries (SessionStatusChanged,
+  CloseConversation, ParticipantChanged) back into lifecycle events and runs them through `Lifecycle`. A view that
+  missed entries (it joined late, or the runtime lists one page) resynchronises to what the entry says and counts
+  it in `resyncs`, instead of failing; `tests/unit/test_agreement.py` proves the two sides never need to.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from harness.wire.events import SessionStatus
+from harness.wire.entries import Entry
+from harness.wire.events import EntryType, SessionStatus
 
 __all__ = [
     "CONVERSATION_TRANSITIONS",
@@ -30,6 +34,7 @@ __all__ = [
     "Change",
     "ConversationEvent",
     "ConversationState",
+    "ConversationView",
     "EndCause",
     "IllegalTransition",
     "Lifecycle",
@@ -259,6 +264,120 @@ class Lifecycle:
                 self.end_cause,
                 triggered=True,
             )
+        return None
+
+
+def session_event_between(before: SessionStatus | None, after: SessionStatus) -> SessionEvent | None:
+    """The one event that moves a session from `before` to a different state `after`, if the table has one."""
+    for event, nxt in SESSION_TRANSITIONS[before].items():
+        if nxt is after and nxt is not before:
+            return event
+    return None
+
+
+@dataclass(slots=True)
+class ConversationView:
+    """One conversation as a client sees it: the wire entries it received, folded through the same rules.
+
+    `policy` is what the client knows of the channel (by default nothing: Session-Based Chat unknown, so only a
+    CloseConversation entry closes the conversation). `conversation` is None until something says it is open or
+    closed (`learn`); a status entry or a participant change implies it is open.
+    """
+
+    policy: Policy = field(default_factory=Policy)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    known: bool = False  # whether anything told the client the conversation's state
+    participants: dict[str, str] = field(default_factory=dict)  # subject -> role, of those present now
+    had_participants: bool = False
+    resyncs: int = 0
+
+    def __post_init__(self) -> None:
+        self.lifecycle.policy = self.policy
+
+    @property
+    def conversation(self) -> ConversationState | None:
+        """CLOSED once anything closed it; OPEN once something said so; None while the client cannot tell."""
+        if self.lifecycle.conversation is ConversationState.CLOSED:
+            return ConversationState.CLOSED
+        return ConversationState.OPEN if self.known else None
+
+    @property
+    def session(self) -> SessionStatus | None:
+        return self.lifecycle.session
+
+    @property
+    def closed(self) -> bool:
+        return self.lifecycle.conversation is ConversationState.CLOSED
+
+    def learn(self, state: ConversationState) -> list[Change]:
+        """Another source (a status read, a local store) says the conversation is `state`."""
+        self.known = True
+        if state is ConversationState.CLOSED and self.lifecycle.conversation is ConversationState.OPEN:
+            return self.lifecycle.handle(ConversationEvent.CLOSE)
+        return []
+
+    def fold(self, entry: Entry) -> list[Change]:
+        """Apply one entry; return the lifecycle changes it made (none for entries that carry no state)."""
+        if entry.entry_type is EntryType.PARTICIPANT_CHANGED:
+            self._participants(entry)
+            return []
+        if entry.entry_type is EntryType.CLOSE_CONVERSATION:
+            self.known = True
+            if self.lifecycle.conversation is ConversationState.CLOSED:
+                return []  # already closed by the rules (Session-Based Chat): the entry confirms it
+            return self.lifecycle.handle(ConversationEvent.CLOSE)
+        if entry.entry_type is EntryType.SESSION_STATUS_CHANGED:
+            return self._session_status(entry)
+        return []
+
+    def _participants(self, entry: Entry) -> None:
+        for change in entry.payload.get("entries") or []:
+            participant = change.get("participant") or {}
+            subject = str(participant.get("subject", ""))
+            if change.get("operation") == "add":
+                self.participants[subject] = str(participant.get("role", ""))
+                self.had_participants = True
+            elif change.get("operation") == "remove":
+                self.participants.pop(subject, None)
+
+    def _session_status(self, entry: Entry) -> list[Change]:
+        after = _status(entry.payload.get("sessionStatus"))
+        if after is None:
+            return []
+        prev = _status(entry.payload.get("sessionStatusPrev"))
+        if prev is not None and prev is not self.lifecycle.session:
+            self._resync(prev)  # entries were missed: start from where this one starts
+        if after is self.lifecycle.session:
+            return []
+        event = session_event_between(self.lifecycle.session, after)
+        cause = _cause(entry.payload.get("sessionEndReason")) if after is SessionStatus.ENDED else None
+        if event is SessionEvent.END and cause is None:
+            cause = EndCause.SYSTEM  # an end the entry does not explain
+        try:
+            if event is None:
+                raise IllegalTransition("session", self.lifecycle.session or "NONE", after)
+            return self.lifecycle.handle(event, cause)
+        except IllegalTransition:
+            self._resync(after, cause)
+            return []
+
+    def _resync(self, session: SessionStatus, cause: EndCause | None = None) -> None:
+        self.resyncs += 1
+        self.lifecycle.session = session
+        self.lifecycle.end_cause = cause if session is SessionStatus.ENDED else None
+
+
+def _status(value: object) -> SessionStatus | None:
+    try:
+        return SessionStatus(str(value))
+    except ValueError:
+        return None
+
+
+def _cause(value: object) -> EndCause | None:
+    try:
+        return EndCause(str(value))
+    except ValueError:
         return None
 
 

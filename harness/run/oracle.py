@@ -7,6 +7,7 @@ from typing import Any
 from harness.lifecycle import ConversationState
 from harness.run.control import ControlClient
 from harness.run.truth import ConversationTruth
+from harness.wire import SessionStatus
 
 __all__ = ["ControlOracle", "truth_from_control"]
 
@@ -17,7 +18,7 @@ def truth_from_control(data: dict[str, Any]) -> ConversationTruth:
     return ConversationTruth(
         conversation_id=str(data["conversationId"]),
         state=ConversationState(str(data["state"])),
-        session=data.get("session"),
+        session=SessionStatus(data["session"]) if data.get("session") else None,
         participants=frozenset(str(p.get("role", p) if isinstance(p, dict) else p) for p in participants),
         message_ids=frozenset(str(m["id"]) for m in messages if m.get("role") == "EndUser"),
         rep_texts=tuple(str(m.get("text", "")) for m in messages if m.get("role") != "EndUser"),

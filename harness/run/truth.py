@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harness.lifecycle import ConversationState
+from harness.wire import SessionStatus
 
 __all__ = ["REP_ROLES", "ConversationTruth", "Oracle"]
 
 REP_ROLES = frozenset({"Agent", "Chatbot", "Supervisor"})
+_REP_REACHABLE = frozenset({SessionStatus.ACTIVE, SessionStatus.WAITING, SessionStatus.NEW})
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationTruth:
     conversation_id: str
     state: ConversationState
-    session: str | None
+    session: SessionStatus | None
     participants: frozenset[str]  # roles present now
     message_ids: frozenset[str]
     rep_texts: tuple[str, ...] = ()
@@ -27,7 +29,7 @@ class ConversationTruth:
 
     @property
     def rep_present(self) -> bool:
-        return bool(self.participants & REP_ROLES) and self.session in ("Active", "Waiting", "New")
+        return bool(self.participants & REP_ROLES) and self.session in _REP_REACHABLE
 
 
 class Oracle(Protocol):

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import httpx
 
-from harness.lifecycle import ConversationState
+from harness.lifecycle import ConversationState, ConversationView
 from harness.run.judge import NeedsRep
 from harness.run.truth import ConversationTruth
 from harness.wire.entries import MalformedEntry, entry_from_history
-from harness.wire.events import EntryType, Role
+from harness.wire.events import EntryType, Role, SessionStatus
 
 __all__ = [
     "ENTRY_FILTER",
@@ -115,9 +115,9 @@ async def list_entries(http: httpx.AsyncClient, token: str, conversation_id: str
 
 
 def truth_from_public(listed: ListedConversation, entries: list[dict[str, Any]]) -> ConversationTruth:
-    """Fold the listing and the entries into what the journey compares against."""
-    present: dict[str, str] = {}  # participant subject -> role
-    session: str | None = None
+    """Fold the listing and the entries into what the journey compares against: the entries go through the same
+    `ConversationView` as the SDK's (the runtime's rules); the listing says whether the conversation is closed."""
+    view = ConversationView()
     message_ids: set[str] = set()
     rep_texts: list[str] = []
     for fields in entries:
@@ -125,27 +125,19 @@ def truth_from_public(listed: ListedConversation, entries: list[dict[str, Any]])
             entry = entry_from_history(listed.conversation_id, fields)
         except (MalformedEntry, ValueError):
             continue
-        if entry.entry_type is EntryType.PARTICIPANT_CHANGED:
-            for change in entry.payload.get("entries") or []:
-                participant = change.get("participant") or {}
-                key = str(participant.get("subject", ""))
-                if change.get("operation") == "add":
-                    present[key] = str(participant.get("role", ""))
-                elif change.get("operation") == "remove":
-                    present.pop(key, None)
-        elif entry.entry_type is EntryType.SESSION_STATUS_CHANGED:
-            session = str(entry.payload.get("sessionStatus") or "") or session
-        elif entry.entry_type is EntryType.MESSAGE:
+        view.fold(entry)
+        if entry.entry_type is EntryType.MESSAGE:
             if entry.sender.role is Role.END_USER:
                 message_ids.add(entry.identifier)
             else:
                 static = (entry.payload.get("abstractMessage") or {}).get("staticContent") or {}
                 rep_texts.append(str(static.get("text", "")))
     closed = listed.end_ms != 0
+    session, present = view.session, dict(view.participants)
     if session is None and present.keys():
-        session = "Active"  # a rep or bot joined, and the runtime did not list session status entries
+        session = SessionStatus.ACTIVE  # a rep or bot joined, and the runtime did not list session status entries
     if closed:
-        session = "Ended"
+        session = SessionStatus.ENDED
         present.clear()
     return ConversationTruth(
         conversation_id=listed.conversation_id,

@@ -6,8 +6,10 @@ model (`UiState`). It never calls the control API and never decides which conver
 the app's `ConversationOwner` which conversation the chat shows and tells it when one ends.
 
 Theory of operation: server events arrive on the stream's task and go through `surface()` first, so an SDK that
-predates an entry type reacts only as that SDK could (an Unknown entry, or nothing). Behaviour switches read
-`profile.flag(...)`, never a version number.
+predates an entry type reacts only as that SDK could (an Unknown entry, or nothing); the typed entries of the
+conversation on screen are folded into a `ConversationView` (`harness/lifecycle.py`: the runtime's own rules), which
+other sources (a status read, the SDK's local store) may only tell that the conversation is open or closed.
+Behaviour switches read `profile.flag(...)`, never a version number.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Protocol
 import httpx
 from httpx_sse import ServerSentEvent
 
+from harness.lifecycle import ConversationState, ConversationView, Machine
 from harness.sdk.core import ApiError, CoreClient, Network
 from harness.sdk.entries import UNKNOWN, SdkEntry, surface
 from harness.sdk.profiles import SdkProfile
@@ -106,11 +109,8 @@ class SdkCore:
         self.hide_end_chat = hide_end_chat  # the app asks the SDK's UI to hide End Chat (when it can)
         self.open_timeout_s = open_timeout_s
         self.ui = UiState()
-        self.known_status = "unknown"  # what the SDK knows of the conversation on screen: open | closed | unknown
-        self.session_status: str | None = None
+        self.view = ConversationView()  # what the SDK knows of the conversation on screen
         self.entries: list[SdkEntry] = []  # every entry the SDK handed the app, in order
-        self._participants: set[str] = set()
-        self._had_participants = False
 
     # -- identity and stream ------------------------------------------------------------------------------------
     async def start(self) -> bool:
@@ -159,10 +159,7 @@ class SdkCore:
 
     def open_chat(self) -> None:
         """The chat screen opens on the owner's current conversation: what the SDK knew of another is dropped."""
-        self.known_status = "unknown"
-        self.session_status = None
-        self._participants.clear()
-        self._had_participants = False
+        self.view = ConversationView()
         self.ui = UiState(chat_open=True, end_chat_button=self._end_chat_offered())
 
     def _end_chat_offered(self) -> bool:
@@ -201,14 +198,17 @@ class SdkCore:
         self.entries.append(entry)
         if entry.conversation_id != self.owner.current:
             return
+        closed = False
+        if entry.entry is not None and entry.kind != UNKNOWN:
+            closed = any(c.machine is Machine.CONVERSATION for c in self.view.fold(entry.entry))
         if entry.kind == EntryType.MESSAGE.value:
             self._on_message(entry)
         elif entry.kind == EntryType.PARTICIPANT_CHANGED.value:
             await self._on_participants(entry)
         elif entry.kind == EntryType.SESSION_STATUS_CHANGED.value:
             await self._on_session_status(entry)
-        elif entry.kind == EntryType.CLOSE_CONVERSATION.value:
-            await self._learn_closed(entry.conversation_id, "CloseConversation entry")
+        elif entry.kind == EntryType.CLOSE_CONVERSATION.value and closed:
+            await self._closed(entry.conversation_id, "CloseConversation entry")
         elif entry.kind == UNKNOWN:
             await self._conversation_updated(entry.conversation_id)
         self._on_screen()
@@ -225,20 +225,12 @@ class SdkCore:
         self.ui.messages.append(MessageView(entry.entry.identifier, text, "sent", entry.conversation_id, role.value))
 
     async def _on_participants(self, entry: SdkEntry) -> None:
-        for change in entry.payload.get("entries") or []:
-            subject = str((change.get("participant") or {}).get("subject", ""))
-            if change.get("operation") == "add":
-                self._participants.add(subject)
-                self._had_participants = True
-            elif change.get("operation") == "remove":
-                self._participants.discard(subject)
-        if self._had_participants and not self._participants:
+        if self.view.had_participants and not self.view.participants:
             self.owner.participants_left(entry.conversation_id)
         await self._conversation_updated(entry.conversation_id)
 
     async def _on_session_status(self, entry: SdkEntry) -> None:
-        self.session_status = str(entry.payload.get("sessionStatus", ""))
-        if self.session_status != SessionStatus.ENDED.value:
+        if self.view.session is not SessionStatus.ENDED:
             return
         self.owner.session_ended(entry.conversation_id)
         if self.profile.flag("exposes_conversation_status"):
@@ -250,7 +242,7 @@ class SdkCore:
             await self._refresh_status(cid, "conversation-updated callback")
 
     async def _refresh_status(self, cid: str, via: str) -> None:
-        if self.known_status == "closed":
+        if self.view.closed:
             return
         try:
             summary = await self.core.conversation_summary(cid)
@@ -259,7 +251,7 @@ class SdkCore:
         if summary is None:
             return
         if summary.open:
-            self.known_status = "open"
+            self.view.learn(ConversationState.OPEN)
         else:
             await self._learn_closed(cid, via)
 
@@ -269,9 +261,13 @@ class SdkCore:
         )
 
     async def _learn_closed(self, cid: str, via: str) -> None:
-        if self.known_status == "closed" or cid != self.owner.current:
+        """A source other than the entries (a status read, the local store) says the conversation is closed."""
+        if self.view.closed or cid != self.owner.current:
             return
-        self.known_status = "closed"
+        self.view.learn(ConversationState.CLOSED)
+        await self._closed(cid, via)
+
+    async def _closed(self, cid: str, via: str) -> None:
         self.timeline.add(Kind.NOTE, "app", f"app knows the conversation is closed ({via})")
         stored = self.storage.closed_conversations or ()
         if self.profile.flag("exposes_conversation_status") and cid not in stored:  # the SDK's local store

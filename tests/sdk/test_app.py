@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.lifecycle import ConversationState
 from harness.sdk.app import SettleTimeout
 from harness.sdk.entries import UNKNOWN
 from harness.sdk.storage import DeviceStorage
@@ -32,7 +33,7 @@ async def test_typed_close_entry(flag: str, value: bool, expected_kinds: list[st
         await rig.rep_ends_session(sim)
         closes = [e.kind for e in sim.sdk.entries if e.event_name == "CONVERSATION_CLOSE_CONVERSATION"]
         assert closes == expected_kinds
-        assert sim.sdk.known_status == ("closed" if value else "unknown")
+        assert sim.sdk.view.conversation is (ConversationState.CLOSED if value else None)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ async def test_session_status_entries(value: bool, session_status: str | None, k
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        assert sim.sdk.session_status == session_status
+        assert sim.sdk.view.session == session_status
         assert {e.kind for e in sim.sdk.entries if e.event_name == "CONVERSATION_SESSION_STATUS_CHANGED"} == kinds
 
 
@@ -77,7 +78,8 @@ async def test_readonly_closed_view(value: bool, composer: str, banner: str | No
         await sim.send("hello")
         await sim.settle()
         await rig.rep_ends_session(sim)
-        assert sim.sdk.known_status == "closed"  # the SDK knows either way; only the default UI differs
+        # the SDK knows either way; only the default UI differs
+        assert sim.sdk.view.conversation is ConversationState.CLOSED
         assert (sim.ui.composer, sim.ui.banner) == (composer, banner)
         attempt = await sim.send("still there?")
         assert attempt.state == "failed"
@@ -218,7 +220,7 @@ async def test_conversation_updated_callback(value: bool, forgotten: bool) -> No
         closed = sim.conversation_id
         await rig.rep_ends_session(sim)
         assert (storage.conversation_id is None) is forgotten
-        assert sim.sdk.known_status == ("closed" if value else "unknown")
+        assert sim.sdk.view.conversation is (ConversationState.CLOSED if value else None)
         await sim.reopen_chat()
         assert (sim.conversation_id != closed) is forgotten
 
