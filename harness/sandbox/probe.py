@@ -21,6 +21,7 @@ from harness.sdk.core import API, ApiError, CoreClient
 from harness.timeline import Timeline
 from harness.wire.events import EntryType
 from harness.wire.ids import new_uuid
+from harness.wire.messages import text_message
 
 __all__ = [
     "DEFAULT_WAIT_S",
@@ -94,14 +95,7 @@ def placeholder_prechat(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _message_body(deployment: str, message_id: str, text: str) -> dict[str, Any]:
-    return {
-        "message": {
-            "id": message_id,
-            "messageType": "StaticContentMessage",
-            "staticContent": {"formatType": "Text", "text": text},
-        },
-        "esDeveloperName": deployment,
-    }
+    return {"message": text_message(message_id, text), "esDeveloperName": deployment}
 
 
 async def probe_session_based_chat(

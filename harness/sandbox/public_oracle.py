@@ -19,6 +19,7 @@ from harness.run.judge import NeedsRep
 from harness.run.truth import ConversationTruth
 from harness.wire.entries import MalformedEntry, entry_from_history
 from harness.wire.events import EntryType, Role, SessionStatus
+from harness.wire.messages import message_text
 
 __all__ = [
     "ENTRY_FILTER",
@@ -130,8 +131,7 @@ def truth_from_public(listed: ListedConversation, entries: list[dict[str, Any]])
             if entry.sender.role is Role.END_USER:
                 message_ids.add(entry.identifier)
             else:
-                static = (entry.payload.get("abstractMessage") or {}).get("staticContent") or {}
-                rep_texts.append(str(static.get("text", "")))
+                rep_texts.append(message_text(entry.payload))
     closed = listed.end_ms != 0
     session, present = view.session, dict(view.participants)
     if session is None and present.keys():

@@ -20,6 +20,7 @@ from harness.timeline import Kind, Timeline
 from harness.urls import RequestUrls
 from harness.wire import Entry, entry_from_history, new_uuid
 from harness.wire.entries import MalformedEntry
+from harness.wire.messages import text_message
 
 API = "/iamessage/api/v2"
 CONFIG_PATH = "/embeddedservice/v1/embedded-service-config"
@@ -281,14 +282,7 @@ class CoreClient:
 
     async def send_message(self, conversation_id: str, message_id: str, text: str) -> None:
         """Send a text; on 417 (no session, per-session pre-chat) submit pre-chat and resend as a new session."""
-        body: dict[str, Any] = {
-            "message": {
-                "id": message_id,
-                "messageType": "StaticContentMessage",
-                "staticContent": {"formatType": "Text", "text": text},
-            },
-            "esDeveloperName": self.deployment,
-        }
+        body: dict[str, Any] = {"message": text_message(message_id, text), "esDeveloperName": self.deployment}
         path = f"{API}/conversation/{conversation_id}/message"
         try:
             await self.request("POST", path, body=body)

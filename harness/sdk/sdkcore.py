@@ -31,8 +31,9 @@ from harness.sdk.stream import EventStream, Sleep, StreamLink
 from harness.sdk.ui import Composer, MessageView, UiState
 from harness.timeline import Kind, Timeline
 from harness.wire import EntryType, Role, SessionStatus
+from harness.wire.messages import message_text
 
-__all__ = ["ConversationOwner", "SdkCore", "text_of"]
+__all__ = ["ConversationOwner", "SdkCore"]
 
 _CLOSED_COMPOSER: dict[str, Composer] = {"no_input": "hidden", "disabled": "read_only", "entry_error": "read_only"}
 
@@ -48,12 +49,6 @@ class ConversationOwner(Protocol):
     def session_ended(self, cid: str) -> None: ...
 
     def participants_left(self, cid: str) -> None: ...
-
-
-def text_of(entry: SdkEntry) -> str:
-    message = entry.payload.get("abstractMessage") or {}
-    static = message.get("staticContent") or {} if isinstance(message, dict) else {}
-    return str(static.get("text", "")) if isinstance(static, dict) else ""
 
 
 class SdkCore:
@@ -180,7 +175,7 @@ class SdkCore:
             return True
         for entry in history:
             if entry.entry_type is EntryType.MESSAGE:
-                text = str(((entry.payload.get("abstractMessage") or {}).get("staticContent") or {}).get("text", ""))
+                text = message_text(entry.payload)
                 self.ui.messages.append(MessageView(entry.identifier, text, "sent", cid, entry.sender.role.value))
         if self._stored_as_closed(cid):
             await self._learn_closed(cid, "the SDK's local store")
@@ -221,7 +216,7 @@ class SdkCore:
             if mine is not None:
                 mine.state = "sent"
             return
-        text = text_of(entry)
+        text = message_text(entry.payload)
         self.ui.messages.append(MessageView(entry.entry.identifier, text, "sent", entry.conversation_id, role.value))
 
     async def _on_participants(self, entry: SdkEntry) -> None:

@@ -1,4 +1,8 @@
-"""A message an end user sends, read from a request body: the same rules for v2 (`message` wrapper) and v1 (flat)."""
+"""A message an end user sends, read from a request body: the same rules for v2 (`message` wrapper) and v1 (flat).
+
+The message's own shape is `harness.wire.messages`'s; this module adds what only the runtime checks (the session
+flag) and turns a malformed message into a 400.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.server.state import ApiError
+from harness.wire.messages import MalformedMessage, TextMessage, parse_text_message
 
 __all__ = ["SentMessage", "parse_sent_message"]
 
@@ -21,18 +26,16 @@ class SentMessage:
 
 def parse_sent_message(message: dict[str, Any], new_session: Any, where: str = "") -> SentMessage:
     """The message's fields, checked; `where` prefixes field names in errors (v2: "message.")."""
-    message_id = message.get("id")
-    if not isinstance(message_id, str) or not message_id:
-        raise ApiError(400, f"{where}id must be a non-empty string, got {message_id!r}")
-    message_type = message.get("messageType", "StaticContentMessage")
-    if message_type != "StaticContentMessage":
-        raise ApiError(400, f"{where}messageType {message_type!r} is not supported (use StaticContentMessage)")
-    content = message.get("staticContent")
-    if not isinstance(content, dict) or not isinstance(content.get("text"), str):
-        raise ApiError(400, f"{where}staticContent must be an object with a string text")
+    late: MalformedMessage | None = None  # inReplyToMessageId is checked after the session flag
+    parsed: TextMessage | None = None
+    try:
+        parsed = parse_text_message(message)
+    except MalformedMessage as exc:
+        if exc.field != "inReplyToMessageId":
+            raise ApiError(400, f"{where}{exc}") from None
+        late = exc
     if not isinstance(new_session, bool):
         raise ApiError(400, f"isNewMessagingSession must be true or false, got {new_session!r}")
-    in_reply_to = message.get("inReplyToMessageId")
-    if in_reply_to is not None and not isinstance(in_reply_to, str):
-        raise ApiError(400, f"{where}inReplyToMessageId must be a string")
-    return SentMessage(message_id, content["text"], message_type, new_session, in_reply_to)
+    if late is not None or parsed is None:
+        raise ApiError(400, f"{where}{late}")
+    return SentMessage(parsed.message_id, parsed.text, parsed.message_type, new_session, parsed.in_reply_to)

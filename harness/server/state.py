@@ -34,6 +34,7 @@ from harness.server.retention import Retention, RetentionPolicy
 from harness.wire.entries import Entry, Sender, entry_to_history, entry_to_sse_data
 from harness.wire.events import EntryType, Role, SessionStatus, event_for_entry_type
 from harness.wire.ids import InvalidConversationId, is_valid_org_id, new_uuid, org_id_key, validate_conversation_id
+from harness.wire.messages import message_payload, message_text
 
 SYSTEM_SENDER = Sender(Role.SYSTEM, "005HA0000000SYSAAA", "conversation")
 SYSTEM_NAME = "Platform Integration User"
@@ -163,7 +164,7 @@ class Conversation:
             {
                 "id": e.identifier,
                 "role": e.sender.role.value,
-                "text": e.payload.get("abstractMessage", {}).get("staticContent", {}).get("text", ""),
+                "text": message_text(e.payload),
                 "transcriptedTimestamp": e.transcripted_timestamp,
             }
             for e in self.entries
@@ -543,16 +544,7 @@ class Runtime:
             _check_prechat(settings, attributes)
         if attributes:
             conv.routing_attributes = attributes
-        payload = {
-            "abstractMessage": {
-                "messageType": message_type,
-                "id": message_id,
-                "inReplyToMessageId": in_reply_to,
-                "references": None,
-                "staticContent": {"formatType": "Text", "text": text},
-            },
-            "messageReason": None,
-        }
+        payload = message_payload(message_id, text, message_type=message_type, in_reply_to=in_reply_to)
         sender = Sender(Role.END_USER, conv.subject, "iamessage", access.client_id)
         if starts_session:
             self._apply(conv, SessionEvent.START)
@@ -686,16 +678,7 @@ class Runtime:
 
     def _message(self, conv: Conversation, speaker: Participant, text: str) -> Entry:
         message_id = self._uuid()
-        payload = {
-            "abstractMessage": {
-                "messageType": "StaticContentMessage",
-                "id": message_id,
-                "inReplyToMessageId": None,
-                "references": None,
-                "staticContent": {"formatType": "Text", "text": text},
-            },
-            "messageReason": None,
-        }
+        payload = message_payload(message_id, text)
         return self._emit(
             conv, EntryType.MESSAGE, payload, speaker.sender(), speaker.display_name, identifier=message_id
         )
