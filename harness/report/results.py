@@ -16,6 +16,7 @@ from harness.errors import UserError
 from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
 from harness.run.judge import Reason as Reason  # the one list of reason codes; readers accept codes they do not know
 from harness.run.judge import Verdict as Verdict
+from harness.run.records import RunRecord, read_record
 
 SCHEMA = "miaw-harness/results@2"
 READABLE_SCHEMAS = ("miaw-harness/results@1", SCHEMA)  # @1 kept every run's evidence inline
@@ -173,9 +174,9 @@ class Results:
 # --- run records (written by the pytest plugin, one JSON line per test) -------------------------------------------
 
 
-def load_runs(directory: Path) -> list[dict[str, Any]]:
+def load_runs(directory: Path) -> list[RunRecord]:
     """Every record of every `runs-<worker>.jsonl` under `directory`, in a stable order independent of workers."""
-    records: list[dict[str, Any]] = []
+    records: list[RunRecord] = []
     for path in sorted(directory.glob("runs-*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -184,8 +185,7 @@ def load_runs(directory: Path) -> list[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise UserError(f"{path.name}:{number}: not a JSON run record ({exc.msg})") from None
-            _check_record(record, f"{path.name}:{number}")
-            records.append(record)
+            records.append(read_record(record, f"{path.name}:{number}"))
     records.sort(key=_record_order)
     return records
 
@@ -217,23 +217,12 @@ def count_finished(directory: Path) -> int:
     return total
 
 
-def _check_record(record: Any, where: str) -> None:
-    if not isinstance(record, dict):
-        raise UserError(f"{where}: a run record must be a JSON object")
-    for key in ("scenario_id", "app", "verdict"):
-        if not isinstance(record.get(key), str):
-            raise UserError(f"{where}: run record has no string '{key}'")
-    sdk = record.get("sdk")
-    if not isinstance(sdk, dict) or not isinstance(sdk.get("name"), str):
-        raise UserError(f"{where}: run record has no 'sdk.name'")
-
-
-def _variant_name(record: Mapping[str, Any]) -> str:
+def _variant_name(record: RunRecord) -> str:
     variant = record.get("variant") or {}
     return str(variant.get("name") or "default") if isinstance(variant, dict) else str(variant)
 
 
-def _record_order(record: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+def _record_order(record: RunRecord) -> tuple[str, str, str, str, str]:
     return (
         str(record["scenario_id"]),
         str(record["sdk"]["name"]),
@@ -284,7 +273,7 @@ def _verdict(text: str) -> Verdict | None:
         return None
 
 
-def _run_from(record: Mapping[str, Any]) -> Run:
+def _run_from(record: RunRecord) -> Run:
     verdict = _verdict(str(record["verdict"]))
     reason_code = str(record.get("reason_code") or "")
     reason = str(record.get("reason") or "")
@@ -327,7 +316,7 @@ def fold(runs: Sequence[Run]) -> tuple[Verdict, str, str, tuple[str, ...]]:
     return worst.verdict, worst.reason_code, worst.reason, broken_by
 
 
-def aggregate(records: Iterable[Mapping[str, Any]], seed: int | None, profiles: Iterable[Any] = ()) -> Results:
+def aggregate(records: Iterable[RunRecord], seed: int | None, profiles: Iterable[Any] = ()) -> Results:
     """Fold run records into cells. `profiles` (SdkProfile-shaped) give row headers; records fill in any missing."""
     by_cell: dict[tuple[str, str, str], list[Run]] = {}
     scenarios: dict[str, Scenario] = {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from harness.run.records import RunRecord
 
 
 def _target(config: pytest.Config) -> tuple[Path, str] | None:
@@ -19,7 +20,7 @@ def _target(config: pytest.Config) -> tuple[Path, str] | None:
     return path, worker
 
 
-def write(config: pytest.Config, record: dict[str, Any]) -> None:
+def write(config: pytest.Config, record: RunRecord) -> None:
     target = _target(config)
     if target is None:
         return

@@ -16,6 +16,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from harness.report.outcomes import Outcome, VerdictWarning, outcome, verdict_text
 from harness.run.cells import Cell, cell_seed
 from harness.run.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
+from harness.run.records import ORG_SDK, RunRecord, SdkInfo, VariantInfo
 from harness.steps import options
 from harness.timeline import Timeline
 
@@ -164,14 +165,15 @@ class RunState:
         result = self.result
         pytest_outcome(result.verdict, result.reason_code, result.reason, fail_on, f"{self.cell.id}, seed={self.seed}")
 
-    def record(self, duration_s: float) -> dict[str, Any]:
+    def record(self, duration_s: float) -> RunRecord:
         result = self.result or judge(self.observations)
         profile, strategy = self.cell.profile, self.cell.strategy
         sdk = (
-            {"name": profile.name, "platform": profile.platform, "version": profile.version}
+            SdkInfo(name=profile.name, platform=profile.platform, version=profile.version)
             if profile is not None
-            else {"name": "org-settings", "platform": "org", "version": "-"}
+            else ORG_SDK
         )
+        variant = self.cell.variant
         return {
             "scenario_id": self.scenario_id,
             "scenario": self.scenario_name,
@@ -183,7 +185,7 @@ class RunState:
             "article": self.article,
             "sdk": sdk,
             "app": strategy.name if strategy is not None else "-",
-            "variant": self.cell.variant.to_json(),
+            "variant": VariantInfo(name=variant.name, settings=dict(variant.settings)),
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
             "reason": result.reason,
