@@ -227,7 +227,11 @@ class SimulatedApp:
         return await self._on_conversation("closeConversation", offered, self.sdk.core.close_conversation)
 
     async def _on_conversation(self, what: str, offered: bool, call: Callable[[str], Awaitable[None]]) -> bool:
-        """One call on the current (created) conversation, if the app offers it; False when unavailable or refused."""
+        """One call on the current (created) conversation, if the app offers it; False when it does not.
+
+        A call the runtime refuses raises its `ApiError` (noted in the timeline with its status): a step reads False
+        as "not applicable", and a refusal is not that.
+        """
         cid = self.ids.current
         if not offered or cid is None or self.ids.is_fresh(cid):
             self.timeline.add(Kind.NOTE, "app", f"{what} not available")
@@ -235,8 +239,8 @@ class SimulatedApp:
         try:
             await call(cid)
         except ApiError as exc:
-            self.timeline.add(Kind.NOTE, "app", f"{what} failed: {exc.status} {exc.message}")
-            return False
+            self.timeline.add(Kind.NOTE, "app", f"{what} failed: {exc.status} {exc.message}", {"status": exc.status})
+            raise
         return True
 
     async def settle(self) -> None:

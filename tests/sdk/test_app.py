@@ -6,6 +6,7 @@ import pytest
 
 from harness.lifecycle import ConversationState
 from harness.sdk.app import SettleTimeout
+from harness.sdk.core import ApiError
 from harness.sdk.entries import UNKNOWN
 from harness.sdk.storage import DeviceStorage
 from harness.timeline import Kind
@@ -320,3 +321,20 @@ async def test_launch_while_offline_starts_once_online() -> None:
         view = await sim.send("now online")
         await sim.settle()
         assert view.state == "sent"
+
+
+@pytest.mark.parametrize(("call", "route"), [("end_chat", "end_session"), ("close_conversation", "close_conversation")])
+async def test_a_refused_call_is_an_error_not_a_missing_feature(call: str, route: str) -> None:
+    """An offered action whose API call fails raises (the run errs with the refusal in its evidence); only an action
+    the app does not offer answers False, which a step reads as not applicable."""
+    async with in_process() as rig:
+        sim = rig.app("android-1.11", "persist-forever")
+        await sim.launch()
+        await sim.send("hello")
+        await sim.settle()
+        await rig.control.fail_requests(route, 503, 1)
+        with pytest.raises(ApiError) as caught:
+            await getattr(sim, call)()
+        assert caught.value.status == 503
+        (note,) = [s for s in rig.timeline.of(Kind.NOTE) if "failed: 503" in s.summary]
+        assert note.detail == {"status": 503}
