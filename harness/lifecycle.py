@@ -17,6 +17,9 @@ Theory of operation (after h11's `_state.py`):
   CloseConversation, ParticipantChanged) back into lifecycle events and runs them through `Lifecycle`. A view that
   missed entries (it joined late, or the runtime lists one page) resynchronises to what the entry says and counts
   it in `resyncs`, instead of failing; `tests/unit/test_agreement.py` proves the two sides never need to.
+
+Just over 400 lines: both machines, their coupling and the client's view of them are one rulebook, and every rule
+that changes state lives in this one module (h11's "Rule 1").
 """
 
 from __future__ import annotations
