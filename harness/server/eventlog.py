@@ -170,6 +170,13 @@ class EventLog:
             log.subscriptions.clear()
         return count
 
+    def wake(self, subject: str | None = None) -> None:
+        """Wake the live streams of `subject` (or of everyone) so they re-check whether they may go on."""
+        for name, log in self._logs.items():
+            if subject is None or name == subject:
+                for sub in log.subscriptions:
+                    sub.wakeup.set()
+
     def stream_count(self, subject: str | None = None) -> int:
         if subject is not None:
             log = self._logs.get(subject)
