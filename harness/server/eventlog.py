@@ -8,7 +8,7 @@ streams (fault injection) marks its subscriptions dropped and wakes them; each s
 
 Resuming (`harness.server.app.resume_point`): a Last-Event-Id must be plain decimal digits (else 400); one beyond
 the subject's newest id is read as the newest (replay nothing, deliver every later frame), so a stale or made-up id
-never swallows events.
+never swallows events. `wake` lets streams re-check their token after tokens are revoked.
 
 Forgetting (`trim`, `forget`; see `harness.server.retention`): frames of evicted conversations are cut from the front
 of a log, and a log with no frames left and no stream is dropped. Ids never go backwards: a trimmed log remembers its
