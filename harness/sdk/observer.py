@@ -2,7 +2,9 @@
 
 Not part of any SDK: a real SDK has no control API. `settle()` waits on a condition until the stream's processed
 event id reaches the newest id the runtime has for the end user (the control API's watermark), so tests never
-sleep; without a control API (a real org) it waits for a quiet window instead.
+sleep; without a control API (a real org) it waits for a quiet window instead. The end user may change under it:
+a stream ended with its token reconnects, is refused and renews, possibly as a new identity whose ids start over,
+so settling waits for a steady stream and reads the identity and its watermark again after every change.
 """
 
 from __future__ import annotations
@@ -71,21 +73,39 @@ class Observer:
             raise stream.failure
 
     async def _catch_up(self, control: EventWatermark, core: CoreClient, stream: EventStream) -> None:
-        changed, subject = stream.changed, core.subject
-        if subject is None:
-            return
+        """Wait until the stream is steady and has processed the runtime's newest event of the app's identity.
+
+        Steady: connected, or down for good (its policy gave up or never reconnects). A stream that reconnects
+        after the runtime ended it (an expired or revoked token) may renew the token as a new identity on the
+        way, whose event ids start over: the identity and its newest id are read again after every change, and
+        a processed id counts only for the identity the stream follows.
+        """
+        changed = stream.changed
         while True:
+            async with changed:
+                await changed.wait_for(lambda: _steady(stream))
+            subject = core.subject
+            if subject is None:
+                return
             writes = core.writes
             target = await control.last_event_id(subject)
-            if stream.processed_id >= target:
+            if stream.failure is not None:
                 return
+            if core.subject != subject or not _steady(stream):
+                continue  # the identity or the stream moved while the runtime answered: look again
             if not stream.running:
-                missing = target - stream.processed_id
-                self.timeline.add(Kind.NOTE, "app", f"settled with the stream down: {missing} event(s) not received")
+                missing = target - (stream.processed_id if stream.ids_subject == subject else 0)
+                if missing > 0:
+                    self.timeline.add(
+                        Kind.NOTE, "app", f"settled with the stream down: {missing} event(s) not received"
+                    )
                 return
-            async with changed:
-                await changed.wait_for(_caught_up_or_down(stream, target))
-            if stream.failure is not None or (core.writes == writes and stream.processed_id >= target):
+            if not _caught_up(stream, subject, target):
+                async with changed:
+                    await changed.wait_for(_caught_up_or_moved(stream, core, subject, target))
+                if stream.failure is not None:
+                    return
+            if core.writes == writes and core.subject == subject and _caught_up(stream, subject, target):
                 return  # caught up, and nothing the handlers did since can have made new events
 
     async def _quiet_window(self, stream: EventStream) -> None:
@@ -101,8 +121,17 @@ class Observer:
                 return
 
 
-def _caught_up_or_down(stream: EventStream, target: int) -> Callable[[], bool]:
-    return lambda: stream.processed_id >= target or not stream.running or stream.failure is not None
+def _steady(stream: EventStream) -> bool:
+    """Not in the middle of (re)connecting: open, or down until the app starts it again."""
+    return stream.connected or not stream.running or stream.failure is not None
+
+
+def _caught_up(stream: EventStream, subject: str, target: int) -> bool:
+    return stream.ids_subject == subject and stream.processed_id >= target
+
+
+def _caught_up_or_moved(stream: EventStream, core: CoreClient, subject: str, target: int) -> Callable[[], bool]:
+    return lambda: _caught_up(stream, subject, target) or not _steady(stream) or core.subject != subject
 
 
 def _moved_on(stream: EventStream) -> Callable[[], bool]:

@@ -269,19 +269,25 @@ class MiawApi:
         ping_s = self.rt.published(access.deployment).sse_ping_interval_s
         sub = self.rt.events.subscribe(access.subject, last_id)
         return StreamingResponse(
-            self._frames(sub, ping_s),
+            self._frames(sub, access, ping_s),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    async def _frames(self, sub: Subscription, ping_s: float) -> AsyncIterator[bytes]:
-        # Replay first (every frame after the client's last id), then live frames as `append` wakes us.
+    async def _frames(self, sub: Subscription, access: AccessToken, ping_s: float) -> AsyncIterator[bytes]:
+        # Replay first (every frame after the client's last id), then live frames as `append` wakes us. Every
+        # wake-up (a frame, a ping tick, the clock reaching the token's expiry, a revocation) re-checks the
+        # stream's token: once it has expired or been revoked the stream ends, and the client's reconnect with that
+        # token is a 401 (re-mint, then resume from the last id it processed).
         events = self.rt.events
         pings = 0
+        expiry = self.rt.clock.call_at(access.expires_ms, sub.wakeup.set)  # fires on any clock move past `exp`
         try:
             yield PING_FRAME
             while True:
                 sub.wakeup.clear()
+                if not self.rt.tokens.is_valid(access, now_ms=self.rt.now_ms):
+                    return
                 frames = events.since(sub.subject, sub.last_id)
                 if frames:
                     sub.last_id = frames[-1].event_id
@@ -296,6 +302,7 @@ class MiawApi:
                     pings += 1  # §11.10: ping data is an incrementing counter
                     yield encode_frame(None, "ping", str(pings))
         finally:
+            expiry.cancel()
             events.unsubscribe(sub)
 
 

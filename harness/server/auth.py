@@ -86,13 +86,20 @@ class TokenAuthority:
         return access
 
     def check(self, access: AccessToken, *, now_ms: int) -> None:
-        """Raise TokenError when a verified token has since expired or been revoked."""
+        """Raise TokenError when a verified token has since expired or been revoked (open streams ask this too)."""
         if now_ms >= access.expires_ms:
             raise TokenError("access token expired: request a new token (or a continuation token before expiry)")
         if access.serial <= max(self._revoked_upto.get(access.subject, 0), self._revoked_upto.get("*", 0)):
             raise TokenError("access token expired: request a new token")
         if access.serial in self._revoked:
             raise TokenError("access token revoked: request a new token")
+
+    def is_valid(self, access: AccessToken, *, now_ms: int) -> bool:
+        try:
+            self.check(access, now_ms=now_ms)
+        except TokenError:
+            return False
+        return True
 
     def _check_signature(self, token: str) -> AccessToken:
         try:

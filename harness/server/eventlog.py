@@ -8,7 +8,7 @@ streams (fault injection) marks its subscriptions dropped and wakes them; each s
 
 Resuming (`harness.server.app.resume_point`): a Last-Event-Id must be plain decimal digits (else 400); one beyond
 the subject's newest id is read as the newest (replay nothing, deliver every later frame), so a stale or made-up id
-never swallows events.
+never swallows events. `wake` lets streams re-check their token after tokens are revoked.
 
 Forgetting (`trim`, `forget`; see `harness.server.retention`): frames of evicted conversations are cut from the front
 of a log, and a log with no frames left and no stream is dropped. Ids never go backwards: a trimmed log remembers its
@@ -169,6 +169,13 @@ class EventLog:
                 count += 1
             log.subscriptions.clear()
         return count
+
+    def wake(self, subject: str | None = None) -> None:
+        """Wake the live streams of `subject` (or of everyone) so they re-check whether they may go on."""
+        for name, log in self._logs.items():
+            if subject is None or name == subject:
+                for sub in log.subscriptions:
+                    sub.wakeup.set()
 
     def stream_count(self, subject: str | None = None) -> int:
         if subject is not None:

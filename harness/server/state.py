@@ -285,8 +285,9 @@ class Runtime:
         }
 
     def revoke_tokens(self, subject: str | None = None) -> None:
-        """Every token minted so far (of `subject`, or of everyone) stops working for new requests."""
+        """Every token minted so far (of `subject`, or of everyone) stops working; their open streams end."""
         self.tokens.expire_all(subject)
+        self.events.wake(subject)  # open streams re-check their token and end
 
     # -- deployments --------------------------------------------------------------------------------------------
     def save_settings(self, name: str, changes: dict[str, Any]) -> Deployment:

@@ -271,9 +271,21 @@ async def _until(changed: asyncio.Condition, predicate: Callable[[], bool], time
 
 @when("the app's access token expires")
 def _(world: World) -> None:
-    """The app's access token expires on the runtime."""
+    """The app's access token expires on the runtime; the step waits until the app noticed and settled.
+
+    The runtime ends the stream the token opened: the step waits until the app saw that and its stream is steady
+    again (reconnected, with a renewed token or as a new identity, or left down by its policy), so that what happens
+    next is never raced by a renewal in the background.
+    """
     control = world.rig.need_control("expire tokens")
+    stream = world.rig.app.stream
+    was_open = stream.connected
+    noticed = _drops_noticed(world)
     world.control_action("clock", "the access token expires", control.expire_tokens, world.rig.app.subject)
+    if was_open:
+        world.run(
+            _until, stream.changed, lambda: _drops_noticed(world) > noticed and (stream.connected or not stream.running)
+        )
 
 
 # -- outcomes about the runtime (facts: a wrong answer is a harness or runtime error) -------------------------

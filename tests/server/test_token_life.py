@@ -41,6 +41,51 @@ async def test_subject_ids_differ_across_many_resets(target: Target) -> None:
         seen.add(user.subject)
 
 
+# -- open streams end with their token ---------------------------------------------------------------------------------
+async def test_open_stream_ends_when_the_clock_passes_its_token_expiry(target: Target) -> None:
+    user = await new_user(target)
+    cid = await user.create()
+    async with SseReader(user) as reader:
+        await target.control.advance_clock(3599)
+        await read_until(reader, user)
+        assert await target.control.stream_count(user.subject) == 1
+        await target.control.advance_clock(2)  # the token's expiry ends the stream, with or without an event
+        await reader.wait(lambda: reader.ended)
+        await target.control.send_message(cid, "Agent", "said after the expiry")
+    assert not any("said after the expiry" in e.data for e in reader.events)
+    assert await target.control.stream_count(user.subject) == 0
+    async with SseReader(user) as again:
+        await again.wait(lambda: again.ended)
+        assert again.status == 401
+
+
+async def test_open_stream_ends_when_its_token_is_revoked(target: Target) -> None:
+    user = await new_user(target)
+    cid = await user.create()
+    async with SseReader(user) as reader:
+        seen = len(await read_until(reader, user))
+        await target.control.expire_tokens(user.subject)
+        await reader.wait(lambda: reader.ended)
+        await target.control.send_message(cid, "Agent", "said after the revocation")
+    assert len(reader.events) == seen
+    async with SseReader(user) as refused:
+        await refused.wait(lambda: refused.ended)
+        assert refused.status == 401
+
+
+async def test_revoking_another_subject_leaves_a_stream_open(target: Target) -> None:
+    user = await new_user(target)
+    other = await new_user(target)
+    cid = await user.create()
+    async with SseReader(user) as reader:
+        await read_until(reader, user)
+        await target.control.expire_tokens(other.subject)
+        await target.control.send_message(cid, "Agent", "still here")
+        events = await read_until(reader, user)
+        assert not reader.ended
+        assert events[-1].name == "CONVERSATION_MESSAGE"
+
+
 # -- Last-Event-Id ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("raw", "newest", "expected"),

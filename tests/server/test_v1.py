@@ -259,6 +259,9 @@ async def test_revoke_ends_the_token_and_its_streams(target: Target, version: st
         else target.http.get(path, headers=user.headers)
     )
     assert r.status_code == 401 and "revoked" in r.json()["message"]
+    async with SseReader(user) as refused:  # the client's reconnect with the revoked token: re-mint, then resume
+        await refused.wait(lambda: refused.ended)
+    assert refused.status == 401
 
 
 async def test_v1_lifecycle_over_tls_on_loopback() -> None:

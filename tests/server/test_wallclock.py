@@ -15,7 +15,7 @@ from harness.server.clock import VirtualClock, WallSync
 from harness.server.config import ConfigError, ServerConfig
 from harness.server.fidelity import FidelitySettings
 from harness.server.wallclock import WallClockMiddleware
-from server.server_helpers import Target, make_config, new_user
+from server.server_helpers import SseReader, Target, make_config, new_user
 
 pytestmark = pytest.mark.anyio
 
@@ -57,6 +57,27 @@ async def test_a_wall_clock_app_stamps_real_time_and_expires_tokens_in_real_time
         assert (await user.send(cid)).status_code == 202
         wall.now_ms += 1000
         assert (await user.send(cid)).status_code == 401
+
+
+async def test_an_open_stream_ends_when_the_wall_clock_passes_its_token_expiry() -> None:
+    """No request and no event after `exp`: the background wall-clock sync alone ends the stream."""
+    config = make_config()
+    app = create_app(config)
+    wall = FakeWall(time.time_ns() // 1_000_000)
+    wrapped = WallClockMiddleware(app, runtime=app.state.runtime, wall=wall, tick_s=None)
+    async with httpx.AsyncClient(transport=StreamingASGITransport(wrapped), base_url="http://miaw.test") as http:
+        target = Target("asgi", http, ControlClient(http), config.org_id)
+        user = await new_user(target)
+        async with SseReader(user) as reader:
+            wall.now_ms += 3599_000
+            wrapped.sync()  # what the server's once-a-second tick does
+            assert app.state.runtime.events.stream_count(user.subject) == 1
+            wall.now_ms += 1000
+            wrapped.sync()
+            await reader.wait(lambda: reader.ended)
+        async with SseReader(user) as again:
+            await again.wait(lambda: again.ended)
+        assert again.status == 401
 
 
 async def test_create_app_installs_the_wall_clock_when_asked() -> None:
