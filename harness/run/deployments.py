@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# The same split as the runtime's (harness.server.apiversions), seen from the client side.
-SERVED_TYPES: Mapping[str, tuple[str, ...]] = {"v1": ("Web", "InApp"), "v2": ("API",)}
+from harness.server.apiversions import SUPPORTED_TYPES as SERVED_TYPES
 
 
 def pick_deployment(rest_api: str, types: Mapping[str, str], preferred: str) -> str:
