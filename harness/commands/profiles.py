@@ -98,6 +98,7 @@ _SHORT = {
     "conversation_updated_callback": "updated",
     "list_conversations": "list",
     "unknown_entries": "unknown",
+    "rest_api": "API",
 }
 
 

@@ -18,6 +18,7 @@ import uvicorn
 from harness.clients.demo_app import add_demo_client
 from harness.commands import inputs, signals
 from harness.errors import UserError
+from harness.server.apiversions import SUPPORTED_TYPES
 from harness.server.config import ServerConfig
 from harness.server.serve import bind_socket, self_signed_cert, serve_forever, uvicorn_config
 
@@ -83,6 +84,14 @@ def with_clock(config: ServerConfig, args: argparse.Namespace) -> ServerConfig:
     return config
 
 
+def deployment_list(config: ServerConfig) -> str:
+    """Each deployment with its type and the API version that serves it (miaw-api.md §11.8)."""
+    version = {kind: api for api, kinds in SUPPORTED_TYPES.items() for kind in kinds}
+    return ", ".join(
+        f"{name} ({s.deployment_type}, {version[s.deployment_type]})" for name, s in config.deployments.items()
+    )
+
+
 def is_loopback(address: str) -> bool:
     """Whether a bound address is reachable only from this machine."""
     try:
@@ -134,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"base URL:   {'https' if args.tls else 'http'}://{host}:{port}")
         print(f"org id:     {config.org_id}")
         print(f"deployment: {config.default_deployment}")
+        print(f"deployments: {deployment_list(config)}")
         print(f"clock:      {config.fidelity.clock}")
         if cert is not None:
             print(f"CA bundle:  {cert[0]}")

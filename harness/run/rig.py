@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from faker import Faker
 
 from harness.run.cells import Cell
 from harness.run.control import ControlClient
+from harness.run.deployments import pick_deployment
 from harness.run.journey import Journey, Oracle
 from harness.run.judge import SEVERITY, NeedsRep, Observations, VerdictResult, judge
 from harness.run.oracle import ControlOracle
@@ -74,6 +76,8 @@ class Rig:
         profile, strategy = cell.profile, cell.strategy
         if profile is None or strategy is None:
             profile, strategy = _probe_pair()
+        # The SDKs speak v1 (In-App deployments), the web client v2 (API deployments): §11.8.
+        wiring.deployment = pick_deployment(str(profile.flag("rest_api")), wiring.types, wiring.deployment)
         kit = wiring.kit
         app = SimulatedApp(
             profile=profile,
@@ -154,6 +158,7 @@ class _Wiring:
     org_id: str
     deployment: str
     kit: SandboxKit | None = None
+    types: Mapping[str, str] = field(default_factory=dict)  # each deployment's type, when the runtime tells
 
 
 async def _wire(target: Target, timeline: Timeline) -> _Wiring:
@@ -170,14 +175,16 @@ async def _wire(target: Target, timeline: Timeline) -> _Wiring:
             ControlClient(control_http),
             config.org_id,
             config.default_deployment,
+            types={name: settings.deployment_type for name, settings in config.deployments.items()},
         )
     org_id, deployment = str(target.org_id), str(target.deployment)
     verify: Any = target_verify(target.ca_bundle)
     control_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
     control = ControlClient(control_http)
-    if await _has_control(control):  # a mock on loopback: reps, bots, clock and faults are played for real
+    types = await _deployment_types(control)
+    if types is not None:  # a mock on loopback: reps, bots, clock and faults are played for real
         app_http = httpx.AsyncClient(base_url=target.base_url, verify=verify, timeout=30.0)
-        return _Wiring(app_http, control_http, control, org_id, deployment)
+        return _Wiring(app_http, control_http, control, org_id, deployment, types=types)
     await control_http.aclose()
     kit = SandboxKit.open(
         target.base_url, org_id, deployment, target.ca_bundle, timeline=timeline, interactive=target.interactive
@@ -191,12 +198,19 @@ def _faker() -> Faker:
     return Faker()
 
 
-async def _has_control(control: ControlClient) -> bool:
+async def _deployment_types(control: ControlClient) -> dict[str, str] | None:
+    """Each deployment's type from the control API; None when the target has no control API (a real org)."""
     try:
-        await control.info()
+        info = await control.info()
     except Exception:
-        return False
-    return True
+        return None
+    deployments = info.get("deployments") if isinstance(info, dict) else None
+    types: dict[str, str] = {}
+    for name, state in (deployments or {}).items():
+        published = state.get("published") if isinstance(state, dict) else None
+        if isinstance(published, dict) and isinstance(published.get("deployment_type"), str):
+            types[str(name)] = published["deployment_type"]
+    return types
 
 
 async def closing_probe(profile: SdkProfile, strategy: AppStrategy, seed: int, parent: Rig) -> VerdictResult:

@@ -99,7 +99,13 @@ def _message_of(response: httpx.Response) -> str:
 
 
 class CoreClient:
-    """Tokens (renewed on 401), conversations, messages, session end and close; every call lands in the timeline."""
+    """Tokens (renewed on 401), conversations, messages, session end and close; every call lands in the timeline.
+
+    This is the v2 wire (a custom client on an API deployment); `dialect_v1.V1CoreClient` is the SDKs' v1 wire.
+    """
+
+    API_VERSION = "v2"
+    CONTINUATION_PATH = f"{API}/authorization/continuation-access-token"
 
     def __init__(
         self,
@@ -230,7 +236,7 @@ class CoreClient:
         """
         if self.token is not None:
             try:
-                response = await self.request("GET", f"{API}/authorization/continuation-access-token", renew=False)
+                response = await self.request("GET", self.CONTINUATION_PATH, renew=False)
                 self._take_token(response.json())
                 self.timeline.add(Kind.NOTE, "app", "access token renewed (same identity)")
                 return False
@@ -316,6 +322,11 @@ class CoreClient:
         entry_type = "TypingStartedIndicator" if started else "TypingStoppedIndicator"
         body = {"entryType": entry_type, "id": new_uuid(self.rng)}
         await self.request("POST", f"{API}/conversation/{conversation_id}/entry", body=body)
+
+    async def acknowledge(self, conversation_id: str, entry_id: str, *, read: bool) -> None:
+        """A delivery or read acknowledgement of an entry (§3.10)."""
+        ack = {"id": new_uuid(self.rng), "entryType": "Read" if read else "Delivery", "conversationEntryId": entry_id}
+        await self.request("POST", f"{API}/conversation/{conversation_id}/acknowledge-entries", body={"acks": [ack]})
 
     async def end_session(self, conversation_id: str) -> None:
         params = {"esDeveloperName": self.deployment}

@@ -75,6 +75,9 @@ CAPABILITIES: Mapping[str, CapabilitySpec] = MappingProxyType(
         "unknown_entries": CapabilitySpec(
             str, "what happens to an entry type the SDK predates", ("unknown_entry", "dropped")
         ),
+        "rest_api": CapabilitySpec(
+            str, "the REST API the client calls: v1 (Web and In-App deployments) or v2 (API deployments)", ("v1", "v2")
+        ),
     }
 )
 

@@ -23,7 +23,8 @@ import httpx
 from httpx_sse import ServerSentEvent
 
 from harness.lifecycle import ConversationState, ConversationView, Machine
-from harness.sdk.core import ApiError, CoreClient, Network
+from harness.sdk.core import ApiError, Network
+from harness.sdk.dialect_v1 import core_client_class
 from harness.sdk.entries import UNKNOWN, SdkEntry, surface
 from harness.sdk.profiles import SdkProfile
 from harness.sdk.storage import DeviceStorage
@@ -75,7 +76,7 @@ class SdkCore:
         self.timeline = timeline
         self.owner = owner
         self.network = Network()
-        self.core = CoreClient(
+        self.core = core_client_class(profile.flag("rest_api"))(  # v1 or v2 wire: the profile says which
             http=http,
             org_id=org_id,
             deployment=deployment,

@@ -54,7 +54,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "TL",
         "§11.8, §11.3",
         "deployment.deployment_type",
-        "Default API: every bundled client speaks v2 today. A v1 client needs a Web or InApp deployment.",
+        "Default API; the default runtime also has an InApp deployment (MIAW_Harness_InApp) for the iOS and "
+        "Android profiles, which speak v1 (profile capability rest_api); the web profile speaks v2.",
     ),
     _b("API versions", "The event router (`/eventrouter/v1/sse`) serves tokens of both versions", "TL", "§11.8"),
     _b("API versions", "Tokens carry an `apiVersion` claim (`v1` or `v2`)", "THIRD-PARTY", "§2 (T-JWT)"),

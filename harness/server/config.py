@@ -17,7 +17,8 @@ from harness.server.retention import DEFAULT_MAX_CLOSED, DEFAULT_TTL_S
 from harness.wire.ids import is_valid_org_id
 
 DEFAULT_ORG_ID = "00DHA0000001HRNAAA"
-DEFAULT_DEPLOYMENT = "MIAW_Harness"
+DEFAULT_DEPLOYMENT = "MIAW_Harness"  # API type: what v2 (custom clients) serves
+DEFAULT_IN_APP_DEPLOYMENT = "MIAW_Harness_InApp"  # In-App type: what v1 (the Salesforce SDKs) serves
 
 SBC_CHANNEL_TYPES = ("EmbeddedInApp", "EmbeddedWeb")
 CHANNEL_TYPES = (
@@ -200,7 +201,10 @@ class ServerConfig:
 
     org_id: str = DEFAULT_ORG_ID
     deployments: dict[str, DeploymentSettings] = field(
-        default_factory=lambda: {DEFAULT_DEPLOYMENT: DeploymentSettings()}
+        default_factory=lambda: {
+            DEFAULT_DEPLOYMENT: DeploymentSettings(),
+            DEFAULT_IN_APP_DEPLOYMENT: DeploymentSettings(deployment_type="InApp"),
+        }
     )
     signing_key: str = field(default_factory=lambda: secrets.token_hex(32))
     identity_key: str | None = None  # shared secret (HS256) or PEM public key (RS256) for customer identity tokens

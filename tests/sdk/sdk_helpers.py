@@ -14,14 +14,18 @@ import httpx
 import respx
 
 from harness.run.control import ControlClient
+from harness.run.deployments import pick_deployment
 from harness.sdk.app import SimulatedApp
 from harness.sdk.profiles import Capability, SdkProfile, load_profiles
 from harness.sdk.storage import DeviceStorage
 from harness.sdk.strategies import AppStrategy, FailedSendPolicy, IdPolicy, load_strategies
 from harness.server import ServerConfig, StreamingASGITransport, create_app
+from harness.server.config import DEFAULT_DEPLOYMENT, DEFAULT_IN_APP_DEPLOYMENT
 from harness.timeline import Timeline
 
-DEPLOYMENT = "MIAW_Harness"
+DEPLOYMENT = DEFAULT_DEPLOYMENT  # API type: the v2 web client's
+IN_APP = DEFAULT_IN_APP_DEPLOYMENT  # In-App type: the v1 SDKs'
+DEPLOYMENTS = {DEPLOYMENT: "API", IN_APP: "InApp"}
 PROFILES = {p.name: p for p in load_profiles()}
 STRATEGIES = {s.name: s for s in load_strategies()}
 
@@ -67,12 +71,13 @@ class Rig:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         control: bool = True,
     ) -> SimulatedApp:
+        chosen = profile(sdk) if isinstance(sdk, str) else sdk
         sim = SimulatedApp(
-            profile=profile(sdk) if isinstance(sdk, str) else sdk,
+            profile=chosen,
             strategy=strategy(app) if isinstance(app, str) else app,
             http=self.http,
             org_id=self.org_id,
-            deployment=DEPLOYMENT,
+            deployment=pick_deployment(str(chosen.flag("rest_api")), DEPLOYMENTS, DEPLOYMENT),
             storage=storage if storage is not None else DeviceStorage(),
             timeline=self.timeline,
             rng=random.Random(seed),
@@ -83,7 +88,9 @@ class Rig:
         return sim
 
     async def configure(self, **settings: Any) -> None:
-        await self.control.configure(DEPLOYMENT, settings)
+        """The same channel settings on both deployments, so v1 and v2 clients meet the same channel."""
+        for name in DEPLOYMENTS:
+            await self.control.configure(name, settings)
 
     async def rep_ends_session(self, sim: SimulatedApp, by: str = "Agent") -> None:
         assert sim.conversation_id is not None

@@ -250,14 +250,21 @@ async def test_settle_without_a_control_api_uses_a_quiet_window() -> None:
         assert sim.stream.processed_id == await rig.control.last_event_id(sim.subject or "")
 
 
-@pytest.mark.parametrize(("sdk", "sent"), [("android-1.10", True), ("web", True)])
-async def test_typing_indicator_reaches_the_runtime(sdk: str, sent: bool) -> None:
+@pytest.mark.parametrize(
+    ("sdk", "sent", "answer"), [("android-1.10", True, "/iamessage/v1/"), ("web", True, "/iamessage/api/v2/")]
+)
+async def test_typing_indicator_reaches_the_runtime(sdk: str, sent: bool, answer: str) -> None:
     async with in_process() as rig:
         sim = rig.app(sdk, "web-storage" if sdk == "web" else "persist-forever")
         await sim.launch()
         assert await sim.typing(True) is sent
         assert await sim.typing(False) is sent
-        posts = [s for s in rig.timeline.of(Kind.REQUEST) if s.summary.endswith("/entry -> 202")]
+        status = "200" if "v1" in answer else "202"  # v1 answers 200 `{}`, v2 202 (§11.8)
+        posts = [
+            s
+            for s in rig.timeline.of(Kind.REQUEST)
+            if s.summary.startswith(f"POST {answer}") and s.summary.endswith(f"/entry -> {status}")
+        ]
         assert len(posts) == 2
 
 

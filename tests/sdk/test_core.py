@@ -31,7 +31,7 @@ async def test_per_session_prechat_417_is_answered_and_the_message_resent() -> N
         await sim.settle()
         assert view.state == "sent"
         statuses = [s.detail.get("status") for s in rig.timeline.of(Kind.REQUEST) if "/message" in s.summary]
-        assert statuses[-2:] == [417, 202]
+        assert statuses[-2:] == [417, 200]  # Android speaks v1: a send is answered 200 `{}` (§11.8)
         ui = [s.summary for s in rig.timeline.of(Kind.UI)]
         assert "pre-chat form shown for a new session and submitted" in ui
         state = await rig.control.conversation(sim.conversation_id or "")

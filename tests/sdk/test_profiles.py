@@ -38,6 +38,7 @@ GOOD_CAPS = "\n".join(
         "conversation_updated_callback": "true",
         "list_conversations": "true",
         "unknown_entries": '"unknown_entry"',
+        "rest_api": '"v1"',
     }.items()
 )
 GOOD = f"""name = "android-2.0"

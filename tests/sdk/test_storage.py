@@ -11,11 +11,12 @@ from .sdk_helpers import in_process
 
 pytestmark = pytest.mark.anyio
 
-TOKEN_PATH = "/authorization/unauthenticated/access-token"
+TOKEN_PATHS = ("/authorization/unauthenticated/access-token", "/authorization/unauthenticated/persistedToken")
 
 
 def _token_requests(timeline: Timeline) -> int:
-    return sum(1 for s in timeline.of(Kind.REQUEST) if TOKEN_PATH in s.summary)
+    """New-token requests over either API version (v2 `access-token`, the v1 SDKs' `persistedToken`)."""
+    return sum(1 for s in timeline.of(Kind.REQUEST) if any(path in s.summary for path in TOKEN_PATHS))
 
 
 async def test_relaunch_restores_what_storage_holds() -> None:
