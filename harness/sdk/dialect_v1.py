@@ -16,19 +16,11 @@ from harness.sdk.core import ApiError, ConversationSummary, CoreClient
 from harness.timeline import Kind
 from harness.wire import Entry, entry_from_history, new_uuid
 from harness.wire.entries import MalformedEntry
+from harness.wire.messages import text_message
 
 V1 = "/iamessage/v1"
 # §11.8 lists what the runtime accepts (238 ... 260); which SDK release sends which one is not known.
 CAPABILITIES_VERSION = "248"
-
-
-def flat_message(message_id: str, text: str) -> dict[str, Any]:
-    """A v1 text message: the message object itself is the body (§3.8 v1)."""
-    return {
-        "id": message_id,
-        "messageType": "StaticContentMessage",
-        "staticContent": {"formatType": "Text", "text": text},
-    }
 
 
 class V1CoreClient(CoreClient):
@@ -99,7 +91,7 @@ class V1CoreClient(CoreClient):
 
     async def send_message(self, conversation_id: str, message_id: str, text: str) -> None:
         """Send a text; on 417 (no session, per-session pre-chat) submit pre-chat and resend as a new session."""
-        body = flat_message(message_id, text)
+        body = text_message(message_id, text)  # v1: the message object itself is the body (§3.8)
         path = f"{V1}/conversation/{conversation_id}/message"
         try:
             await self.request("POST", path, body=body)
