@@ -8,7 +8,7 @@ REASON_TEXT: dict[str, str] = {
     "recovered": "the user got back to a rep",
     "ui_lied": "the app showed the chat as open while the runtime had closed it",
     "message_lost": "a message the user sent never reached a rep",
-    "missed_close": "the app never learned that the conversation had closed",
+    "conversation_split": "the app left an open conversation behind and started another",
     "reused_closed_id": "the app kept sending to a conversation the runtime had closed",
     "no_way_out": "nothing the user could do in the app led to a new conversation",
     "lost_identity": "the user's identity was lost, so the runtime refused them",

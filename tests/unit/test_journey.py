@@ -10,7 +10,8 @@ from typing import Any
 
 from harness.lifecycle import ConversationState
 from harness.run.journey import ConversationTruth, Journey
-from harness.timeline import Kind, Timeline
+from harness.run.judge import Reason, RecoveryPath, Verdict, judge
+from harness.timeline import Fact, Kind, Timeline
 
 
 @dataclass
@@ -52,6 +53,9 @@ class App:
         self.subject = "v2/iamessage/UNAUTH/NA/uid:1"
         self.ui = SimpleNamespace(composer="enabled", new_conversation_button=False, messages=[])
         self.relaunches = 0
+        self.timeline = Timeline()
+        self.refusal_status = 400  # what the runtime answers a send to a closed conversation
+        self.button_after_reopen = False
 
     async def launch(self) -> None:
         self.conversation_id = next(self.ids)
@@ -65,12 +69,18 @@ class App:
             conv["ids"].add(view.id)
         elif not self.lose_messages:
             view.state = "failed"
+            self.timeline.add(Kind.REQUEST, "app", "POST message", {"status": self.refusal_status})
         return view
 
     async def tap_new_conversation(self) -> bool:
-        return False
+        if not self.ui.new_conversation_button:
+            return False
+        await self.launch()
+        await self.settle()
+        return True
 
     async def reopen_chat(self) -> None:
+        self.ui.new_conversation_button = self.button_after_reopen
         await self.settle()
 
     async def relaunch(self) -> None:
@@ -86,7 +96,7 @@ class App:
 
 
 def _journey(app: App, runtime: Runtime) -> tuple[Journey, Timeline]:
-    timeline = Timeline()
+    timeline = app.timeline
     texts = (f"text {n}" for n in itertools.count())
     journey = Journey(app=app, oracle=runtime, timeline=timeline, text=lambda: next(texts))
     return journey, timeline
@@ -107,6 +117,23 @@ def test_truthful_app_that_starts_fresh_on_relaunch_recovers_cleanly() -> None:
     assert journey.obs.ui_lies == []
     assert journey.obs.sends_to_closed == 0
     assert journey.obs.recovery_actions == ["type in the chat", "reopen the chat", "relaunch the app (1)"]
+    assert journey.obs.recovery_path is RecoveryPath.RELAUNCH
+    assert journey.obs.recovery_action == "relaunch the app (1)"
+    assert (judge(journey.obs).verdict, judge(journey.obs).reason_code) == (Verdict.DEGRADED, Reason.RELAUNCH_REQUIRED)
+
+
+def test_a_new_conversation_button_after_reopening_is_an_in_app_way_out() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=True, readonly=True)
+    app.button_after_reopen = True
+    journey, timeline = _journey(app, runtime)
+    _closed_after_open(app, runtime, journey)
+    assert asyncio.run(journey.recover()) is True
+    assert app.relaunches == 0
+    assert journey.obs.recovery_path is RecoveryPath.REOPEN
+    assert (judge(journey.obs).verdict, judge(journey.obs).reason_code) == (Verdict.PASS, Reason.RECOVERED)
+    tried = [(s.detail["way"], s.detail["reached_rep"]) for s in timeline.facts(Fact.WAY_OUT_TRIED)]
+    assert tried == [("type", False), ("reopen", False), ("reopen", True)]
 
 
 def test_open_composer_on_a_closed_conversation_is_a_lie() -> None:
@@ -128,6 +155,23 @@ def test_app_that_keeps_the_closed_id_is_stuck_after_bounded_tries() -> None:
     assert app.relaunches == journey.max_relaunches
     assert journey.obs.recovered is False
     assert journey.obs.sends_to_closed == 2 + journey.max_relaunches
+    assert len(journey.obs.refused_sends) == 2 + journey.max_relaunches
+    assert all(r.refused_as_closed for r in journey.obs.refused_sends)
+    assert journey.obs.recovery_path is RecoveryPath.NONE
+    assert judge(journey.obs).reason_code is Reason.REUSED_CLOSED_ID
+
+
+def test_sends_refused_after_the_identity_changed_are_a_lost_identity() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=False, readonly=False)
+    journey, timeline = _journey(app, runtime)
+    _closed_after_open(app, runtime, journey)
+    app.subject = "v2/iamessage/UNAUTH/NA/uid:2"  # the token could not be renewed: a new anonymous end user
+    app.refusal_status = 403
+    assert asyncio.run(journey.recover()) is False
+    assert len(timeline.facts(Fact.IDENTITY_CHANGED)) == 1
+    assert all(r.forbidden_after_identity_change for r in journey.obs.refused_sends)
+    assert judge(journey.obs).reason_code is Reason.LOST_IDENTITY
 
 
 def test_reply_that_never_shows_is_recorded() -> None:
@@ -159,9 +203,6 @@ def test_audit_finds_a_silently_lost_message() -> None:
     asyncio.run(app.send("hello?"))
     asyncio.run(journey.audit_messages())
     assert journey.obs.lost_messages == ["'hello?' shows as sent but never arrived"]
-    timeline.add(Kind.REQUEST, "app", "POST x -> 403", {"status": 403})
-    asyncio.run(journey.audit_messages())
-    assert journey.obs.forbidden == 1
 
 
 def test_each_recovery_step_reads_the_conversation_once_for_the_check_and_the_send() -> None:
