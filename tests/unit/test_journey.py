@@ -197,7 +197,7 @@ def test_leaving_an_open_conversation_is_a_split() -> None:
 def test_audit_finds_a_silently_lost_message() -> None:
     runtime = Runtime()
     app = App(runtime, new_id_on_relaunch=True, readonly=True)
-    journey, timeline = _journey(app, runtime)
+    journey, _ = _journey(app, runtime)
     asyncio.run(journey.open_chat())
     app.lose_messages = True
     asyncio.run(app.send("hello?"))
