@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from harness.run.judge import SEVERITY, Verdict
+from harness.run.judge import SEVERITY, Reason, Verdict
+from harness.run.preconditions import violations
 from harness.steps.options import suite_command
 
 pytestmark = pytest.mark.matrix  # its own job: `pytest -m matrix`; the default session runs it too
@@ -77,6 +78,25 @@ def test_every_verdict_carries_its_evidence(matrix: list[dict[str, Any]]) -> Non
         assert r["reason"], r["scenario_id"]
         if r["sdk"]["platform"] != "org":
             assert any(s["kind"] == "request" for s in r["evidence"]), r["scenario_id"]
+
+
+def test_every_reason_code_is_borne_out_by_its_own_timeline(matrix: list[dict[str, Any]]) -> None:
+    # e.g. reused_closed_id needs a send refused for a closed conversation, lost_identity a 403 after the app became
+    # another end user, relaunch_required a relaunch as the first way out that worked (harness/run/preconditions.py)
+    wrong = [
+        f"{r['scenario_id']} {r['sdk']['name']} {r['app']} {r['variant']['name']}: {r['reason_code']}: {problem}"
+        for r in matrix
+        for problem in violations(r["verdict"], r["reason_code"], r["evidence"], r["steps"])
+    ]
+    assert not wrong, "\n".join(wrong[:20]) + f"\n({len(wrong)} in all)"
+
+
+def test_the_bundled_run_shows_every_reason_a_simulated_client_can_earn(matrix: list[dict[str, Any]]) -> None:
+    # needs_rep arises only against a real org, harness_error never should, and message_lost only with a client that
+    # shows a message as sent before the runtime took it (the simulated SDK marks every unconfirmed send failed)
+    seen = {r["reason_code"] for r in matrix}
+    expected = set(Reason) - {Reason.NEEDS_REP, Reason.HARNESS_ERROR, Reason.MESSAGE_LOST}
+    assert expected - seen == set()
 
 
 def _stable(records: list[dict[str, Any]]) -> list[str]:
