@@ -109,12 +109,16 @@ class Journey:
             return False
         return await self._send_and_reach_rep(action, await self.truth())
 
-    async def _send_after_check(self, action: str, checked: ConversationTruth | None) -> bool:
-        """`send_and_reach_rep` straight after `_checked_truth`: nothing runs in between, so the truth the check
-        read is the conversation as the send finds it, and the runtime is asked once instead of twice."""
+    async def _type(self, action: str, checked: ConversationTruth | None) -> bool:
+        """One protocol step's typing, straight after `_checked_truth` (nothing runs in between, so the truth the
+        check read is the conversation as the send finds it). When the message fails and the composer is still
+        open, the user types once more, as a person does after "Message not sent": one failed send is no reason
+        yet to leave the app."""
         if str(self.app.ui.composer) != "enabled":
             return False
-        return await self._send_and_reach_rep(action, checked)
+        if await self._send_and_reach_rep(action, checked):
+            return True
+        return await self.send_and_reach_rep(f"{action}, again")
 
     async def _send_and_reach_rep(self, action: str, before: ConversationTruth | None) -> bool:
         if before is not None and not before.open:
@@ -210,7 +214,7 @@ class Journey:
     async def _recover(self) -> bool:
         checked = await self._checked_truth("after the session ended")
         self.obs.recovery_actions.append("type in the chat")
-        typed = await self._send_after_check("type in the chat", checked)
+        typed = await self._type("type in the chat", checked)
         if self._tried(RecoveryPath.TYPE, "type in the chat", typed):
             return True
         if await self._tap_new_conversation(RecoveryPath.NEW_CONVERSATION, "tap 'start a new conversation'"):
@@ -219,7 +223,7 @@ class Journey:
         await self.app.reopen_chat()
         checked = await self._checked_truth("after reopening the chat")
         if self._tried(
-            RecoveryPath.REOPEN, "reopen the chat", await self._send_after_check("reopen the chat", checked)
+            RecoveryPath.REOPEN, "reopen the chat", await self._type("reopen the chat", checked)
         ) or await self._tap_new_conversation(RecoveryPath.REOPEN, "reopen, then tap"):
             return True
         for n in range(1, self.max_relaunches + 1):
@@ -228,7 +232,7 @@ class Journey:
             await self.app.relaunch()
             checked = await self._checked_truth(f"after relaunch {n}")
             if self._tried(
-                RecoveryPath.RELAUNCH, action, await self._send_after_check(action, checked)
+                RecoveryPath.RELAUNCH, action, await self._type(action, checked)
             ) or await self._tap_new_conversation(RecoveryPath.RELAUNCH, f"{action}, then tap"):
                 return True
         return False
@@ -240,7 +244,7 @@ class Journey:
         if not await self.app.tap_new_conversation():
             return self._tried(way, action, False)
         await self.settle()
-        return self._tried(way, action, await self.send_and_reach_rep(action))
+        return self._tried(way, action, await self._type(action, await self.truth()))
 
     def _tried(self, way: RecoveryPath, action: str, reached: bool) -> bool:
         """One step of the protocol, as a fact; the first that reaches a rep is the way out."""

@@ -56,6 +56,7 @@ class App:
         self.timeline = Timeline()
         self.refusal_status = 400  # what the runtime answers a send to a closed conversation
         self.button_after_reopen = False
+        self.fail_next = 0  # sends the runtime fails with 503 whatever the conversation's state
 
     async def launch(self) -> None:
         self.conversation_id = next(self.ids)
@@ -65,7 +66,11 @@ class App:
         view = SimpleNamespace(id=f"m{len(self.ui.messages)}", text=text, state="sent", from_role="EndUser")
         self.ui.messages.append(view)
         conv = self.runtime.conversations[str(self.conversation_id)]
-        if conv["state"] == "OPEN" and not self.lose_messages:
+        if self.fail_next:
+            self.fail_next -= 1
+            view.state = "failed"
+            self.timeline.add(Kind.REQUEST, "app", "POST message", {"status": 503})
+        elif conv["state"] == "OPEN" and not self.lose_messages:
             conv["ids"].add(view.id)
         elif not self.lose_messages:
             view.state = "failed"
@@ -142,7 +147,7 @@ def test_open_composer_on_a_closed_conversation_is_a_lie() -> None:
     journey, _ = _journey(app, runtime)
     _closed_after_open(app, runtime, journey)
     assert asyncio.run(journey.recover()) is True
-    assert journey.obs.sends_to_closed == 2  # typed in the chat, then again after reopening
+    assert journey.obs.sends_to_closed == 4  # typed in the chat (twice), then again after reopening (twice)
     assert any("composer open on closed conversation" in lie for lie in journey.obs.ui_lies)
 
 
@@ -154,11 +159,26 @@ def test_app_that_keeps_the_closed_id_is_stuck_after_bounded_tries() -> None:
     assert asyncio.run(journey.recover()) is False
     assert app.relaunches == journey.max_relaunches
     assert journey.obs.recovered is False
-    assert journey.obs.sends_to_closed == 2 + journey.max_relaunches
-    assert len(journey.obs.refused_sends) == 2 + journey.max_relaunches
+    assert journey.obs.sends_to_closed == 2 * (2 + journey.max_relaunches)  # each step: type, then once more
+    assert len(journey.obs.refused_sends) == 2 * (2 + journey.max_relaunches)
     assert all(r.refused_as_closed for r in journey.obs.refused_sends)
     assert journey.obs.recovery_path is RecoveryPath.NONE
     assert judge(journey.obs).reason_code is Reason.REUSED_CLOSED_ID
+
+
+def test_one_failed_send_in_an_open_composer_is_typed_again_in_the_app() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=True, readonly=True)
+    journey, _ = _journey(app, runtime)
+    asyncio.run(journey.open_chat())
+    app.fail_next = 1  # a transient 503: a person types the message again, they do not kill the app
+    assert asyncio.run(journey.recover()) is True
+    assert app.relaunches == 0
+    assert journey.obs.recovery_path is RecoveryPath.TYPE
+    assert [(r.conversation_state, r.statuses, r.refused_as_closed) for r in journey.obs.refused_sends] == [
+        ("OPEN", (503,), False)
+    ]
+    assert judge(journey.obs).reason_code is Reason.RECOVERED
 
 
 def test_sends_refused_after_the_identity_changed_are_a_lost_identity() -> None:
@@ -220,7 +240,8 @@ def test_each_recovery_step_reads_the_conversation_once_for_the_check_and_the_se
     runtime.conversation = counted  # type: ignore[method-assign]
     assert asyncio.run(journey.recover()) is False
     steps = 2 + journey.max_relaunches  # type in the chat, reopen, each relaunch
-    # per step: the check reads the conversation (the send reuses it), then looking for the sent message reads it
-    assert lookups == [str(app.conversation_id)] * (2 * steps)
-    assert journey.obs.sends_to_closed == steps
+    # per step: the check reads the conversation (the first send reuses it), looking for the sent message reads it;
+    # the second try reads it once more, and so does looking for its message
+    assert lookups == [str(app.conversation_id)] * (4 * steps)
+    assert journey.obs.sends_to_closed == 2 * steps
     assert len(journey.obs.ui_lies) == steps
