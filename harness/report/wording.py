@@ -19,6 +19,22 @@ REASON_TEXT: dict[str, str] = {
 }
 
 
+RECOVERY_TEXT: dict[str, str] = {
+    "type": "in the app, by typing in the chat",
+    "new_conversation": 'in the app, with its "start a new conversation" button',
+    "reopen": "in the app, by closing and reopening the chat",
+    "relaunch": "only by killing and relaunching the app",
+    "none": "never: nothing the user did reached a rep",
+}
+
+
+def recovery_text(path: str | None) -> str:
+    """How the user got back, as words; empty when the scenario made no recovery attempt."""
+    if path is None:
+        return ""
+    return RECOVERY_TEXT.get(path, path.replace("_", " "))
+
+
 def reason_text(code: str) -> str:
     """A reason code as words; an unknown code is shown as it is."""
     return REASON_TEXT.get(code, code.replace("_", " "))
