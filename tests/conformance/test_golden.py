@@ -40,15 +40,31 @@ def cells(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], str]:
     return worst
 
 
+def reasons(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], set[str]]:
+    """The reason codes of each cell's worst runs."""
+    worst = cells(records)
+    found: dict[tuple[str, str, str], set[str]] = {}
+    for r in records:
+        key = (r["scenario_id"], r["sdk"]["name"], r["app"])
+        if r["verdict"] == worst[key]:
+            found.setdefault(key, set()).add(r["reason_code"])
+    return found
+
+
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
     yield run_suite(tmp_path_factory.mktemp("matrix"), "-n", "2")
 
 
 def expectations() -> list[tuple[str, str, str, str, str]]:
+    return [(scenario, sdk, app, verdict, why) for scenario, sdk, app, verdict, _, why in _expected()]
+
+
+def _expected() -> list[tuple[str, str, str, str, str | None, str]]:
+    """(scenario, sdk, app, verdict, reason code or None, why) for every cell the golden table names."""
     data = tomllib.loads((HERE / "golden.toml").read_text(encoding="utf-8"))
     return [
-        (e["scenario"], sdk, app, e["verdict"], e["why"])
+        (e["scenario"], sdk, app, e["verdict"], e.get("reason"), e["why"])
         for e in data["expect"]
         for sdk in e["sdk"]
         for app in e["app"]
@@ -63,6 +79,17 @@ def test_golden_table(matrix: list[dict[str, Any]]) -> None:
         actual = got.get((scenario, sdk, app))
         if actual != verdict:
             wrong.append(f"{scenario} x {sdk} x {app}: expected {verdict}, got {actual} ({why})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_golden_reasons(matrix: list[dict[str, Any]]) -> None:
+    # an entry may also name the reason code: every worst run of those cells must give it
+    got = reasons(matrix)
+    wrong = [
+        f"{scenario} x {sdk} x {app}: expected {reason}, got {sorted(got.get((scenario, sdk, app), ()))} ({why})"
+        for scenario, sdk, app, _, reason, why in _expected()
+        if reason is not None and got.get((scenario, sdk, app)) != {reason}
+    ]
     assert not wrong, "\n".join(wrong)
 
 
