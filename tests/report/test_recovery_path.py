@@ -68,3 +68,13 @@ def test_every_report_shows_the_way_back() -> None:
     words = {data["strings"][c[11]] for c in data["cells"]}
     assert "only by killing and relaunching the app" in words
     assert "" in words  # the cell that made no recovery attempt
+
+
+def test_every_reason_code_has_words_and_every_failing_one_advice() -> None:
+    from harness.report.readiness import ADVICE
+    from harness.report.wording import REASON_TEXT
+    from harness.run.judge import Reason
+
+    assert [r for r in Reason if r.value not in REASON_TEXT] == []
+    failing = set(Reason) - {Reason.RECOVERED, Reason.NOT_APPLICABLE}
+    assert [r for r in failing if r.value not in ADVICE] == []
