@@ -6,9 +6,12 @@ for `harness.run.judge`.
 
 Recovery protocol (bounded): after a conversation ends, a user first types into the composer if it is open, then
 taps "start a new conversation" if the app shows one, then reopens the chat (the article's "refresh or reopen"),
-then relaunches the app, up to `max_relaunches` times. After each step that lets them type, they send one message;
-the journey succeeds when that message sits in an open conversation with a rep or bot present and the rep's
-answer shows up in the app.
+then relaunches the app, up to `max_relaunches` times. After each step that lets them type, they send one message
+(and once more if it fails while the composer stays open); the journey succeeds when that message sits in an open
+conversation with a rep or bot present and the rep's answer shows up in the app. The first step that works is the
+way out (`RecoveryPath`): typing, the button or reopening are inside the app; a relaunch is not. Each step tried,
+each send the runtime refused and each change of the app's identity is written to the timeline as a `Fact`, so
+that the reason codes can be checked against the run's own evidence (`harness.run.preconditions`).
 """
 
 from __future__ import annotations
