@@ -20,6 +20,14 @@ class Fact(StrEnum):
     """Steps that code (not only a reader) looks for: found by `Timeline.facts`, never by matching the summary."""
 
     STREAM_CLOSED_BY_SERVER = "stream closed by the server"  # the runtime ended the app's SSE stream
+    # Facts the judge's reason codes rest on. The journey records them with the same value under `detail["fact"]`,
+    # so that a record read back from its JSON (where `fact` is not kept) still shows them.
+    WAY_OUT_TRIED = "way_out_tried"  # one step of the recovery protocol: which way, and whether it reached a rep
+    SEND_REFUSED = "send_refused"  # a message the user sent was refused by the runtime: statuses and target state
+    IDENTITY_CHANGED = "identity_changed"  # the app now speaks as another end user than before
+    UI_DISAGREES = "ui_disagrees"  # what the app shows contradicts the runtime (composer, a reply never shown)
+    CONVERSATION_SPLIT = "conversation_split"  # a message reached a rep in a new conversation; the first is open
+    MESSAGE_LOST = "message_lost"  # a message shows as sent or sending and no conversation of the user holds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,10 @@ class Timeline:
 
     def facts(self, fact: Fact) -> list[Step]:
         return [s for s in self.steps if s.fact is fact]
+
+    def add_fact(self, fact: Fact, summary: str, **detail: Any) -> Step:
+        """A fact the harness established (a NOTE by the harness), findable by code in memory and in JSON."""
+        return self.add(Kind.NOTE, "harness", summary, {"fact": fact.value, **detail}, fact=fact)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [s.to_json() for s in self.steps]

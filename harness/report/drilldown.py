@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.report.results import Results, Run, Verdict
 from harness.report.sequence import ends, kind, label, layout
-from harness.report.wording import reason_text
+from harness.report.wording import reason_text, recovery_text
 
 # Characters that could end or confuse a <script> element, written as JSON escapes instead.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -99,7 +99,8 @@ def went_wrong(run: Run) -> int:
 
 def drilldown(results: Results) -> dict[str, Any]:
     """cells[i] (i = the data-cell of the matrix cell) is [scenario name, SDK, app, verdict, reason code, reason,
-    [broken by], [run...], deciding run position, scenario id, reason in words]; a run is [variant, settings,
+    [broken by], [run...], deciding run position, scenario id, reason in words, how the user got back in words
+    (empty when not attempted)]; a run is [variant, settings,
     verdict, reason, seed, evidence, [ids], setup steps, step that went wrong]; names and text are numbers into
     `strings`, evidence is a number into `evidence`, whose items are numbers into `steps`; the ids (numbers into
     `ids`) fill the HOLEs of that evidence's step text in order."""
@@ -121,6 +122,7 @@ def drilldown(results: Results) -> dict[str, Any]:
                 next(i for i, run in enumerate(cell.runs) if run is deciding),
                 table.string(cell.scenario_id),
                 table.string(reason_text(cell.reason_code)),
+                table.string(recovery_text(cell.recovery)),
             ]
         )
     return {

@@ -126,6 +126,8 @@ def _add_case(suite: ET.Element, results: Results, cell: Cell, fail_on: str, sec
     ET.SubElement(props, "property", name="verdict", value=cell.verdict.value)
     if cell.reason_code:
         ET.SubElement(props, "property", name="reason_code", value=cell.reason_code)
+    if cell.recovery is not None:
+        ET.SubElement(props, "property", name="recovery", value=cell.recovery)
     if cell.broken_by:
         ET.SubElement(props, "property", name="broken_by", value=", ".join(cell.broken_by))
     if result is Outcome.WARNING:

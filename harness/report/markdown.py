@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.report.compare import version_steps
 from harness.report.findings import group_findings
 from harness.report.readiness import Readiness
-from harness.report.results import Cell, Results, Verdict, counts
+from harness.report.results import Cell, Results, Verdict, counts, recovery_in_app
 
 SYMBOL = {
     Verdict.PASS: "✅",
@@ -49,6 +49,33 @@ def _findings(results: Results, cells: list[Cell]) -> list[str]:
     return lines
 
 
+def _ways_back(results: Results) -> list[str]:
+    """Per app strategy: in how many cells the user got back inside the app, only by a relaunch, or never."""
+    rows = []
+    for app in results.matrix_apps():
+        tried = [c for c in results.cells if c.app == app and c.recovery is not None]
+        if not tried:
+            continue
+        in_app = sum(1 for c in tried if recovery_in_app(c.recovery))
+        relaunch = sum(1 for c in tried if c.recovery == "relaunch")
+        never = sum(1 for c in tried if c.recovery == "none")
+        rows.append(f"| {app} | {in_app} | {relaunch} | {never} |")
+    if not rows:
+        return []
+    return [
+        "## How users got back",
+        "",
+        "Cells whose scenario ends with the user trying to reach a rep again. Pass needs a way out inside the app "
+        "(type, a new-conversation button, reopen the chat); a way out only by killing and relaunching the app is "
+        "degraded (`relaunch_required`).",
+        "",
+        "| App strategy | in the app | only by relaunch | never |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def render_markdown(results: Results, readiness: Readiness) -> str:
     lines = ["# Session-Based Chat conformance", ""]
     lines += [f"**{readiness.headline}**", "", f"**{readiness.blocks_line}**", ""]
@@ -85,6 +112,7 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
         for advice in readiness.advice:
             lines.append(f"- **{advice.reason_code}** ({advice.cells} cells; {', '.join(advice.apps)}): {advice.text}")
         lines.append("")
+    lines += _ways_back(results)
     lines += ["## Verdicts per SDK profile", ""]
     legend = " · ".join(f"{SYMBOL[v]} {v.value}" for v in Verdict)
     lines += [legend, ""]

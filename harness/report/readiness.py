@@ -25,8 +25,10 @@ class Standing(StrEnum):
 ADVICE: dict[str, str] = {
     "reused_closed_id": "Clear the stored conversation id when the conversation closes, and open the next chat "
     "with a fresh UUID.",
-    "missed_close": "Handle the close signal: listen for the CloseConversation / SessionStatusChanged(Ended) entries "
-    "(SDK 1.10+), and re-read the conversation status when the app resumes.",
+    "relaunch_required": "Give the closed view a way forward inside the app: a 'Start a new conversation' action, or "
+    "a fresh UUID when the chat is reopened (users do not know to force-quit the app).",
+    "conversation_split": "Start a new conversation only when the current one is closed: after a failed send in an "
+    "open conversation, retry there instead of leaving it open for a rep nobody writes to.",
     "ui_lied": "Turn the composer read-only as soon as the conversation is closed, so users never type into a "
     "conversation that refuses their messages.",
     "message_lost": "Show failed sends to the user and re-send them on the new conversation instead of dropping "

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.run.judge import PATH_RANK, RecoveryPath
 from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
 from harness.run.judge import Reason as Reason  # the one list of reason codes; readers accept codes they do not know
 from harness.run.judge import Verdict as Verdict
@@ -91,6 +92,7 @@ class Run:
     evidence: tuple[Mapping[str, Any], ...]
     steps: tuple[Mapping[str, Any], ...]
     nodeid: str = ""
+    recovery: str | None = None  # how the user got back to a rep (a `RecoveryPath` value); None: not attempted
     # wall-clock time of the run, when read from its record: never written to results.json (not reproducible)
     duration_ms: float | None = field(default=None, compare=False)
     step_ms: tuple[float | None, ...] = field(default=(), compare=False)  # the same, per Gherkin step
@@ -112,6 +114,11 @@ class Cell:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.scenario_id, self.sdk, self.app)
+
+    @property
+    def recovery(self) -> str | None:
+        """The worst way out over the cell's runs (`none` when some run never got back); None: none attempted."""
+        return worst_recovery(r.recovery for r in self.runs)
 
     @property
     def deciding_run(self) -> Run:
@@ -293,9 +300,14 @@ def _run_from(record: RunRecord) -> Run:
         evidence=tuple(dict(sorted(dict(e).items())) for e in record.get("evidence") or ()),
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
+        recovery=_recovery_of(record.get("recovery")),
         duration_ms=_ms(record.get("duration_ms")),
         step_ms=tuple(_ms(s.get("duration_ms")) for s in record.get("steps") or ()),
     )
+
+
+def _recovery_of(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _ms(value: Any) -> float | None:
@@ -305,6 +317,21 @@ def _ms(value: Any) -> float | None:
 def _step(step: Mapping[str, Any]) -> dict[str, Any]:
     # durations are wall-clock measurements: they never land in results, so two runs of one seed compare equal
     return {k: v for k, v in step.items() if k != "duration_ms"}
+
+
+def worst_recovery(paths: Iterable[str | None]) -> str | None:
+    """The worst of several ways out; a value this version does not know counts as the worst."""
+    rank = {p.value: n for p, n in PATH_RANK.items()}
+    known = [p for p in paths if p is not None]
+    return max(known, key=lambda p: rank.get(p, len(rank)), default=None)
+
+
+def recovery_in_app(path: str | None) -> bool | None:
+    """Whether a way out was inside the app (None when no recovery was attempted or the path is unknown)."""
+    try:
+        return None if path is None else RecoveryPath(path).in_app
+    except ValueError:
+        return None
 
 
 def fold(runs: Sequence[Run]) -> tuple[Verdict, str, str, tuple[str, ...]]:
@@ -471,6 +498,7 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
                 "verdict": c.verdict.value,
                 "reason_code": c.reason_code,
                 "reason": c.reason,
+                "recovery": c.recovery,
                 "broken_by": list(c.broken_by),
                 "runs": [
                     {
@@ -481,6 +509,7 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
                         "reason": r.reason,
                         "seed": r.seed,
                         "nodeid": r.nodeid,
+                        "recovery": r.recovery,
                         "evidence": [entries(_entry(e, i)) for i, e in enumerate(r.evidence)],
                         "steps": step_lists([dict(s) for s in r.steps]),
                     }
@@ -571,6 +600,7 @@ def from_json(data: Any, where: str = "results") -> Results:
                         evidence=evidence_of(r.get("evidence", ())),
                         steps=steps_of(r.get("steps", ())),
                         nodeid=r.get("nodeid", ""),
+                        recovery=_recovery_of(r.get("recovery")),
                     )
                     for r in c["runs"]
                 ),

@@ -8,7 +8,7 @@ REASON_TEXT: dict[str, str] = {
     "recovered": "the user got back to a rep",
     "ui_lied": "the app showed the chat as open while the runtime had closed it",
     "message_lost": "a message the user sent never reached a rep",
-    "missed_close": "the app never learned that the conversation had closed",
+    "conversation_split": "the app left an open conversation behind and started another",
     "reused_closed_id": "the app kept sending to a conversation the runtime had closed",
     "no_way_out": "nothing the user could do in the app led to a new conversation",
     "lost_identity": "the user's identity was lost, so the runtime refused them",
@@ -17,6 +17,22 @@ REASON_TEXT: dict[str, str] = {
     "needs_rep": "the scenario needs a rep, which this run could not play",
     "harness_error": "the harness failed on this cell",
 }
+
+
+RECOVERY_TEXT: dict[str, str] = {
+    "type": "in the app, by typing in the chat",
+    "new_conversation": 'in the app, with its "start a new conversation" button',
+    "reopen": "in the app, by closing and reopening the chat",
+    "relaunch": "only by killing and relaunching the app",
+    "none": "never: nothing the user did reached a rep",
+}
+
+
+def recovery_text(path: str | None) -> str:
+    """How the user got back, as words; empty when the scenario made no recovery attempt."""
+    if path is None:
+        return ""
+    return RECOVERY_TEXT.get(path, path.replace("_", " "))
 
 
 def reason_text(code: str) -> str:

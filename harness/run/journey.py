@@ -6,9 +6,12 @@ for `harness.run.judge`.
 
 Recovery protocol (bounded): after a conversation ends, a user first types into the composer if it is open, then
 taps "start a new conversation" if the app shows one, then reopens the chat (the article's "refresh or reopen"),
-then relaunches the app, up to `max_relaunches` times. After each step that lets them type, they send one message;
-the journey succeeds when that message sits in an open conversation with a rep or bot present and the rep's
-answer shows up in the app.
+then relaunches the app, up to `max_relaunches` times. After each step that lets them type, they send one message
+(and once more if it fails while the composer stays open); the journey succeeds when that message sits in an open
+conversation with a rep or bot present and the rep's answer shows up in the app. The first step that works is the
+way out (`RecoveryPath`): typing, the button or reopening are inside the app; a relaunch is not. Each step tried,
+each send the runtime refused and each change of the app's identity is written to the timeline as a `Fact`, so
+that the reason codes can be checked against the run's own evidence (`harness.run.preconditions`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.clients.adapter import ClientAdapter
-from harness.run.judge import Observations
+from harness.run.judge import PATH_RANK, Observations, RecoveryPath, RefusedSend
 from harness.run.truth import ConversationTruth, Oracle
-from harness.timeline import Kind, Timeline
+from harness.timeline import Fact, Kind, Timeline
 
 __all__ = ["ConversationTruth", "Journey", "Oracle"]
 
@@ -37,14 +40,18 @@ class Journey:
     first_conversation_id: str | None = None
     current_conversation_id: str | None = None  # where the user's last message reached a rep
     max_relaunches: int = 2
+    recoveries: int = 0  # how many times the protocol ran (a scenario may make the user come back twice)
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def note(self, summary: str, **detail: Any) -> None:
         self.timeline.add(Kind.NOTE, "harness", summary, detail)
 
     def _remember_identity(self) -> None:
-        if self.app.subject:
-            self.subjects.add(self.app.subject)
+        subject = self.app.subject
+        if subject and subject not in self.subjects:
+            if self.subjects:
+                self.timeline.add_fact(Fact.IDENTITY_CHANGED, "the app speaks as another end user now", subject=subject)
+            self.subjects.add(subject)
         if self.first_conversation_id is None and self.app.conversation_id:
             self.first_conversation_id = self.app.conversation_id
 
@@ -94,7 +101,9 @@ class Journey:
         else:
             return truth
         self.obs.ui_lies.append(lie)
-        self.note("UI disagrees with the runtime", moment=moment, composer=composer, state=truth.state)
+        self.timeline.add_fact(
+            Fact.UI_DISAGREES, "UI disagrees with the runtime", moment=moment, composer=composer, state=truth.state
+        )
         return truth
 
     async def send_and_reach_rep(self, action: str) -> bool:
@@ -103,19 +112,26 @@ class Journey:
             return False
         return await self._send_and_reach_rep(action, await self.truth())
 
-    async def _send_after_check(self, action: str, checked: ConversationTruth | None) -> bool:
-        """`send_and_reach_rep` straight after `_checked_truth`: nothing runs in between, so the truth the check
-        read is the conversation as the send finds it, and the runtime is asked once instead of twice."""
+    async def _type(self, action: str, checked: ConversationTruth | None) -> bool:
+        """One protocol step's typing, straight after `_checked_truth` (nothing runs in between, so the truth the
+        check read is the conversation as the send finds it). When the message fails and the composer is still
+        open, the user types once more, as a person does after "Message not sent": one failed send is no reason
+        yet to leave the app."""
         if str(self.app.ui.composer) != "enabled":
             return False
-        return await self._send_and_reach_rep(action, checked)
+        if await self._send_and_reach_rep(action, checked):
+            return True
+        return await self.send_and_reach_rep(f"{action}, again")
 
     async def _send_and_reach_rep(self, action: str, before: ConversationTruth | None) -> bool:
         if before is not None and not before.open:
             self.obs.sends_to_closed += 1
+        identity_changed = len(self.subjects) > 1
+        start = len(self.timeline.steps)
         text = self.text()
         view = await self.app.send(text)
         await self.settle()
+        self._record_refusals(action, before, start, identity_changed)
         where = await self._find_message(str(view.id))
         if where is None or not where.open or not where.rep_present:
             self.note(
@@ -131,6 +147,7 @@ class Journey:
         shown = any(str(m.text) == reply for m in self.app.ui.messages)
         if not shown:
             self.obs.ui_lies.append(f"{action}: the rep's answer never showed in the app")
+            self.timeline.add_fact(Fact.UI_DISAGREES, "the rep's answer never showed in the app", action=action)
         if (
             self.first_conversation_id is not None
             and where.conversation_id != self.first_conversation_id
@@ -140,9 +157,44 @@ class Journey:
             self.obs.split_conversations.append(
                 f"{action}: the app left open conversation {self.first_conversation_id[:8]} for a new one"
             )
+            self.timeline.add_fact(
+                Fact.CONVERSATION_SPLIT,
+                "the app left an open conversation for a new one",
+                left_open=self.first_conversation_id,
+                now=where.conversation_id,
+            )
         self.current_conversation_id = where.conversation_id
         self.note("message reached a rep", action=action, conversation=where.conversation_id)
         return True
+
+    def _record_refusals(
+        self, action: str, before: ConversationTruth | None, start: int, identity_changed: bool
+    ) -> None:
+        """The error statuses the runtime answered while the app sent the user's message, as one fact."""
+        statuses = tuple(
+            int(s.detail["status"])
+            for s in self.timeline.steps[start:]
+            if s.kind is Kind.REQUEST and isinstance(s.detail.get("status"), int) and s.detail["status"] >= 400
+        )
+        if not statuses:
+            return
+        identity_changed = identity_changed or len(self.subjects) > 1
+        refused = RefusedSend(
+            conversation=None if before is None else before.conversation_id,
+            conversation_state=None if before is None else before.state.value,
+            statuses=statuses,
+            identity_changed=identity_changed,
+        )
+        self.obs.refused_sends.append(refused)
+        self.timeline.add_fact(
+            Fact.SEND_REFUSED,
+            f"the runtime refused the user's message ({', '.join(map(str, statuses))})",
+            action=action,
+            conversation=refused.conversation,
+            conversation_state=refused.conversation_state,
+            statuses=list(statuses),
+            identity_changed=identity_changed,
+        )
 
     async def _find_message(self, message_id: str) -> ConversationTruth | None:
         self._remember_identity()
@@ -154,42 +206,68 @@ class Journey:
 
     # -- the protocol -----------------------------------------------------------------------------------------
     async def recover(self) -> bool:
-        """Run the bounded recovery protocol; record the result in the observations."""
+        """Run the bounded recovery protocol; record the result, and the way out, in the observations."""
+        self.recoveries += 1
         recovered = await self._recover()
+        if not recovered:
+            self._way_out(RecoveryPath.NONE, None)
         self.obs.recovered = recovered
         return recovered
 
     async def _recover(self) -> bool:
         checked = await self._checked_truth("after the session ended")
         self.obs.recovery_actions.append("type in the chat")
-        if await self._send_after_check("type in the chat", checked):
+        typed = await self._type("type in the chat", checked)
+        if self._tried(RecoveryPath.TYPE, "type in the chat", typed):
             return True
-        if await self._tap_new_conversation("tap 'start a new conversation'"):
+        if await self._tap_new_conversation(RecoveryPath.NEW_CONVERSATION, "tap 'start a new conversation'"):
             return True
         self.obs.recovery_actions.append("reopen the chat")
         await self.app.reopen_chat()
         checked = await self._checked_truth("after reopening the chat")
-        if await self._send_after_check("reopen the chat", checked) or await self._tap_new_conversation(
-            "reopen, then tap"
-        ):
+        if self._tried(
+            RecoveryPath.REOPEN, "reopen the chat", await self._type("reopen the chat", checked)
+        ) or await self._tap_new_conversation(RecoveryPath.REOPEN, "reopen, then tap"):
             return True
         for n in range(1, self.max_relaunches + 1):
             action = f"relaunch the app ({n})"
             self.obs.recovery_actions.append(action)
             await self.app.relaunch()
             checked = await self._checked_truth(f"after relaunch {n}")
-            if await self._send_after_check(action, checked) or await self._tap_new_conversation(f"{action}, then tap"):
+            if self._tried(
+                RecoveryPath.RELAUNCH, action, await self._type(action, checked)
+            ) or await self._tap_new_conversation(RecoveryPath.RELAUNCH, f"{action}, then tap"):
                 return True
         return False
 
-    async def _tap_new_conversation(self, action: str) -> bool:
+    async def _tap_new_conversation(self, way: RecoveryPath, action: str) -> bool:
         if not self.app.ui.new_conversation_button:
             return False
         self.obs.recovery_actions.append(action)
         if not await self.app.tap_new_conversation():
-            return False
+            return self._tried(way, action, False)
         await self.settle()
-        return await self.send_and_reach_rep(action)
+        return self._tried(way, action, await self._type(action, await self.truth()))
+
+    def _tried(self, way: RecoveryPath, action: str, reached: bool) -> bool:
+        """One step of the protocol, as a fact; the first that reaches a rep is the way out."""
+        self.timeline.add_fact(
+            Fact.WAY_OUT_TRIED,
+            f"way out tried: {action} ({'reached a rep' if reached else 'no rep'})",
+            recovery=self.recoveries,
+            action=action,
+            way=way.value,
+            reached_rep=reached,
+        )
+        if reached:
+            self._way_out(way, action)
+        return reached
+
+    def _way_out(self, way: RecoveryPath, action: str | None) -> None:
+        """Keep the worst way out over the run's recoveries."""
+        current = self.obs.recovery_path
+        if current is None or PATH_RANK[way] > PATH_RANK[current]:
+            self.obs.recovery_path, self.obs.recovery_action = way, action
 
     async def audit_messages(self) -> None:
         """Every message the user sent either reached the runtime or shows as failed."""
@@ -204,4 +282,6 @@ class Journey:
             if str(message.id) in delivered or str(message.state) == "failed":
                 continue
             self.obs.lost_messages.append(f"'{str(message.text)[:24]}' shows as {message.state} but never arrived")
-        self.obs.forbidden = sum(1 for s in self.timeline.of(Kind.REQUEST) if s.detail.get("status") == 403)
+            self.timeline.add_fact(
+                Fact.MESSAGE_LOST, "a message never arrived", message=str(message.id), shown_as=str(message.state)
+            )

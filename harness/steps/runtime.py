@@ -189,6 +189,7 @@ class RunState:
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
             "reason": result.reason,
+            "recovery": None if (path := self.observations.recovery_path) is None else path.value,
             "seed": self.seed,
             "evidence": self.timeline.to_json(),
             "steps": self.steps,

@@ -151,7 +151,7 @@ def _real_run(pytester: pytest.Pytester, fail_on: str, *extra: str) -> tuple[Res
         "--miaw-sdk=ios-1.7",
         "--miaw-sdk=ios-1.10",
         "--miaw-app=persist-forever",
-        "--miaw-app=new-per-launch",
+        "--miaw-app=persist-until-closed-event",
         f"--miaw-fail-on={fail_on}",
         *extra,
     )

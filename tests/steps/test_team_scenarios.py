@@ -57,7 +57,7 @@ def test_a_team_module_runs_its_features_with_the_bundled_steps_per_cell(pyteste
         "--miaw-sdk",
         "android-1.10",
         "--miaw-app",
-        "new-per-launch",
+        "persist-until-closed-event",
         "--miaw-app",
         "persist-forever",
         f"--miaw-results={out}",
@@ -68,10 +68,10 @@ def test_a_team_module_runs_its_features_with_the_bundled_steps_per_cell(pyteste
     assert "KeyError" not in result.stdout.str()
     records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
     assert sorted((r["app"], r["verdict"]) for r in records) == [
-        ("new-per-launch", "pass"),
-        ("new-per-launch", "pass"),
         ("persist-forever", "blocked"),
         ("persist-forever", "blocked"),
+        ("persist-until-closed-event", "pass"),
+        ("persist-until-closed-event", "pass"),
     ]
     assert {r["scenario_id"] for r in records} == {"features/the-rep-ends-the-session"}
 
@@ -112,7 +112,7 @@ def test_steps_follow_the_users_current_conversation(pytester: pytest.Pytester) 
         "--miaw-sdk",
         "android-1.10",
         "--miaw-app",
-        "new-per-launch",
+        "persist-until-closed-event",
         "--miaw-app",
         "persist-forever",
         f"--miaw-results={out}",
@@ -121,14 +121,14 @@ def test_steps_follow_the_users_current_conversation(pytester: pytest.Pytester) 
     result.assert_outcomes(passed=2, failed=2)
     records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
     assert sorted((r["app"], r["verdict"]) for r in records) == [
-        ("new-per-launch", "pass"),
-        ("new-per-launch", "pass"),
         ("persist-forever", "blocked"),
         ("persist-forever", "blocked"),
+        ("persist-until-closed-event", "pass"),
+        ("persist-until-closed-event", "pass"),
     ]
     for record in records:
         reached = [e["detail"]["conversation"] for e in record["evidence"] if e["summary"] == "message reached a rep"]
-        if record["app"] == "new-per-launch":
+        if record["app"] == "persist-until-closed-event":
             assert [s["status"] for s in record["steps"]] == ["passed"] * 9
             assert len(reached) == 2 and reached[0] != reached[1]  # the rep ended the second conversation too
         else:  # the user never came back: the second end has no session to end, and the cell stays blocked

@@ -10,7 +10,8 @@ from typing import Any
 
 from harness.lifecycle import ConversationState
 from harness.run.journey import ConversationTruth, Journey
-from harness.timeline import Kind, Timeline
+from harness.run.judge import Reason, RecoveryPath, Verdict, judge
+from harness.timeline import Fact, Kind, Timeline
 
 
 @dataclass
@@ -52,6 +53,10 @@ class App:
         self.subject = "v2/iamessage/UNAUTH/NA/uid:1"
         self.ui = SimpleNamespace(composer="enabled", new_conversation_button=False, messages=[])
         self.relaunches = 0
+        self.timeline = Timeline()
+        self.refusal_status = 400  # what the runtime answers a send to a closed conversation
+        self.button_after_reopen = False
+        self.fail_next = 0  # sends the runtime fails with 503 whatever the conversation's state
 
     async def launch(self) -> None:
         self.conversation_id = next(self.ids)
@@ -61,16 +66,26 @@ class App:
         view = SimpleNamespace(id=f"m{len(self.ui.messages)}", text=text, state="sent", from_role="EndUser")
         self.ui.messages.append(view)
         conv = self.runtime.conversations[str(self.conversation_id)]
-        if conv["state"] == "OPEN" and not self.lose_messages:
+        if self.fail_next:
+            self.fail_next -= 1
+            view.state = "failed"
+            self.timeline.add(Kind.REQUEST, "app", "POST message", {"status": 503})
+        elif conv["state"] == "OPEN" and not self.lose_messages:
             conv["ids"].add(view.id)
         elif not self.lose_messages:
             view.state = "failed"
+            self.timeline.add(Kind.REQUEST, "app", "POST message", {"status": self.refusal_status})
         return view
 
     async def tap_new_conversation(self) -> bool:
-        return False
+        if not self.ui.new_conversation_button:
+            return False
+        await self.launch()
+        await self.settle()
+        return True
 
     async def reopen_chat(self) -> None:
+        self.ui.new_conversation_button = self.button_after_reopen
         await self.settle()
 
     async def relaunch(self) -> None:
@@ -86,7 +101,7 @@ class App:
 
 
 def _journey(app: App, runtime: Runtime) -> tuple[Journey, Timeline]:
-    timeline = Timeline()
+    timeline = app.timeline
     texts = (f"text {n}" for n in itertools.count())
     journey = Journey(app=app, oracle=runtime, timeline=timeline, text=lambda: next(texts))
     return journey, timeline
@@ -107,6 +122,23 @@ def test_truthful_app_that_starts_fresh_on_relaunch_recovers_cleanly() -> None:
     assert journey.obs.ui_lies == []
     assert journey.obs.sends_to_closed == 0
     assert journey.obs.recovery_actions == ["type in the chat", "reopen the chat", "relaunch the app (1)"]
+    assert journey.obs.recovery_path is RecoveryPath.RELAUNCH
+    assert journey.obs.recovery_action == "relaunch the app (1)"
+    assert (judge(journey.obs).verdict, judge(journey.obs).reason_code) == (Verdict.DEGRADED, Reason.RELAUNCH_REQUIRED)
+
+
+def test_a_new_conversation_button_after_reopening_is_an_in_app_way_out() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=True, readonly=True)
+    app.button_after_reopen = True
+    journey, timeline = _journey(app, runtime)
+    _closed_after_open(app, runtime, journey)
+    assert asyncio.run(journey.recover()) is True
+    assert app.relaunches == 0
+    assert journey.obs.recovery_path is RecoveryPath.REOPEN
+    assert (judge(journey.obs).verdict, judge(journey.obs).reason_code) == (Verdict.PASS, Reason.RECOVERED)
+    tried = [(s.detail["way"], s.detail["reached_rep"]) for s in timeline.facts(Fact.WAY_OUT_TRIED)]
+    assert tried == [("type", False), ("reopen", False), ("reopen", True)]
 
 
 def test_open_composer_on_a_closed_conversation_is_a_lie() -> None:
@@ -115,7 +147,7 @@ def test_open_composer_on_a_closed_conversation_is_a_lie() -> None:
     journey, _ = _journey(app, runtime)
     _closed_after_open(app, runtime, journey)
     assert asyncio.run(journey.recover()) is True
-    assert journey.obs.sends_to_closed == 2  # typed in the chat, then again after reopening
+    assert journey.obs.sends_to_closed == 4  # typed in the chat (twice), then again after reopening (twice)
     assert any("composer open on closed conversation" in lie for lie in journey.obs.ui_lies)
 
 
@@ -127,7 +159,39 @@ def test_app_that_keeps_the_closed_id_is_stuck_after_bounded_tries() -> None:
     assert asyncio.run(journey.recover()) is False
     assert app.relaunches == journey.max_relaunches
     assert journey.obs.recovered is False
-    assert journey.obs.sends_to_closed == 2 + journey.max_relaunches
+    assert journey.obs.sends_to_closed == 2 * (2 + journey.max_relaunches)  # each step: type, then once more
+    assert len(journey.obs.refused_sends) == 2 * (2 + journey.max_relaunches)
+    assert all(r.refused_as_closed for r in journey.obs.refused_sends)
+    assert journey.obs.recovery_path is RecoveryPath.NONE
+    assert judge(journey.obs).reason_code is Reason.REUSED_CLOSED_ID
+
+
+def test_one_failed_send_in_an_open_composer_is_typed_again_in_the_app() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=True, readonly=True)
+    journey, _ = _journey(app, runtime)
+    asyncio.run(journey.open_chat())
+    app.fail_next = 1  # a transient 503: a person types the message again, they do not kill the app
+    assert asyncio.run(journey.recover()) is True
+    assert app.relaunches == 0
+    assert journey.obs.recovery_path is RecoveryPath.TYPE
+    assert [(r.conversation_state, r.statuses, r.refused_as_closed) for r in journey.obs.refused_sends] == [
+        ("OPEN", (503,), False)
+    ]
+    assert judge(journey.obs).reason_code is Reason.RECOVERED
+
+
+def test_sends_refused_after_the_identity_changed_are_a_lost_identity() -> None:
+    runtime = Runtime()
+    app = App(runtime, new_id_on_relaunch=False, readonly=False)
+    journey, timeline = _journey(app, runtime)
+    _closed_after_open(app, runtime, journey)
+    app.subject = "v2/iamessage/UNAUTH/NA/uid:2"  # the token could not be renewed: a new anonymous end user
+    app.refusal_status = 403
+    assert asyncio.run(journey.recover()) is False
+    assert len(timeline.facts(Fact.IDENTITY_CHANGED)) == 1
+    assert all(r.forbidden_after_identity_change for r in journey.obs.refused_sends)
+    assert judge(journey.obs).reason_code is Reason.LOST_IDENTITY
 
 
 def test_reply_that_never_shows_is_recorded() -> None:
@@ -153,15 +217,12 @@ def test_leaving_an_open_conversation_is_a_split() -> None:
 def test_audit_finds_a_silently_lost_message() -> None:
     runtime = Runtime()
     app = App(runtime, new_id_on_relaunch=True, readonly=True)
-    journey, timeline = _journey(app, runtime)
+    journey, _ = _journey(app, runtime)
     asyncio.run(journey.open_chat())
     app.lose_messages = True
     asyncio.run(app.send("hello?"))
     asyncio.run(journey.audit_messages())
     assert journey.obs.lost_messages == ["'hello?' shows as sent but never arrived"]
-    timeline.add(Kind.REQUEST, "app", "POST x -> 403", {"status": 403})
-    asyncio.run(journey.audit_messages())
-    assert journey.obs.forbidden == 1
 
 
 def test_each_recovery_step_reads_the_conversation_once_for_the_check_and_the_send() -> None:
@@ -179,7 +240,8 @@ def test_each_recovery_step_reads_the_conversation_once_for_the_check_and_the_se
     runtime.conversation = counted  # type: ignore[method-assign]
     assert asyncio.run(journey.recover()) is False
     steps = 2 + journey.max_relaunches  # type in the chat, reopen, each relaunch
-    # per step: the check reads the conversation (the send reuses it), then looking for the sent message reads it
-    assert lookups == [str(app.conversation_id)] * (2 * steps)
-    assert journey.obs.sends_to_closed == steps
+    # per step: the check reads the conversation (the first send reuses it), looking for the sent message reads it;
+    # the second try reads it once more, and so does looking for its message
+    assert lookups == [str(app.conversation_id)] * (4 * steps)
+    assert journey.obs.sends_to_closed == 2 * steps
     assert len(journey.obs.ui_lies) == steps
