@@ -146,6 +146,81 @@ async def test_rate_limits_are_on_in_the_sandbox_like_mode() -> None:
         assert statuses == [200, 200, 429]
 
 
+# -- §11.1 send to a closed conversation, §11.2 the close event under Session-Based Chat -----------------------------
+async def test_send_typing_and_acks_to_a_closed_conversation_get_403_by_default(target: Target) -> None:
+    """§11.1: the leading inference for a send to a closed conversation is 403 (a live integration treats 403 as
+    "session no longer valid"); typing and acknowledgements on it get the same answer, over v2 and v1."""
+    await target.control.configure(target.deployment, {"session_based_chat": True})
+    user = await new_user(target)
+    cid = await user.create()
+    await target.control.end_session(cid, "Agent")
+    answers = [
+        await user.send(cid, "anyone there?"),
+        await target.http.post(
+            f"{V2}/conversation/{cid}/entry",
+            json={"entryType": "TypingStartedIndicator", "id": new_uuid()},
+            headers=user.headers,
+        ),
+        await target.http.post(
+            f"{V2}/conversation/{cid}/acknowledge-entries",
+            json={"acks": [{"id": new_uuid(), "entryType": "Read", "conversationEntryId": new_uuid()}]},
+            headers=user.headers,
+        ),
+    ]
+    for r in answers:
+        assert r.status_code == 403 and "is closed" in r.json()["message"], r.text
+    await target.control.configure("MIAW_InApp", {"deployment_type": "InApp", "session_based_chat": True})
+    token = await target.http.post(
+        "/iamessage/v1/authorization/unauthenticated/accessToken",
+        json={"orgId": target.org_id, "developerName": "MIAW_InApp", "capabilitiesVersion": "260"},
+    )
+    headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+    v1_cid = new_uuid()
+    assert (
+        await target.http.post("/iamessage/v1/conversation", json={"conversationId": v1_cid}, headers=headers)
+    ).status_code == 201
+    await target.control.end_session(v1_cid, "Agent")
+    message = {
+        "id": new_uuid(),
+        "messageType": "StaticContentMessage",
+        "staticContent": {"formatType": "Text", "text": "hi"},
+    }
+    r = await target.http.post(f"/iamessage/v1/conversation/{v1_cid}/message", json=message, headers=headers)
+    assert r.status_code == 403 and "is closed" in r.json()["message"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+async def test_the_closed_send_status_is_a_setting_the_matrix_varies(target: Target, status: int) -> None:
+    """§11.1 keeps the status a setting: the conformance matrix runs 400 and 401 next to the default 403 wherever
+    an SDK profile reacts to them differently (harness/run/variants.py)."""
+    await target.control.configure(target.deployment, {"session_based_chat": True, "closed_send_status": status})
+    user = await new_user(target)
+    cid = await user.create()
+    await target.control.end_session(cid, "Chatbot")
+    r = await user.send(cid)
+    assert r.status_code == status and "is closed" in r.json()["message"]
+
+
+async def test_session_based_chat_close_sends_no_close_event_by_default(target: Target) -> None:
+    """§11.2: an agent-side end does not reliably send CONVERSATION_CLOSE_CONVERSATION; the reliable signals are the
+    ParticipantChanged remove and SessionStatusChanged(Ended). An end user's own close still sends it (SSE-STRUCT)."""
+    await target.control.configure(target.deployment, {"session_based_chat": True})
+    user = await new_user(target)
+    async with SseReader(user) as reader:
+        cid = await user.create()
+        await target.control.end_session(cid, "Agent")
+        rep_end = [e.name for e in await read_until(reader, user)]
+        seen = len(reader.events)
+        other = await user.create()
+        r = await target.http.delete(f"{V2}/conversation/{other}", headers=user.headers)
+        assert r.status_code == 200
+        user_close = [e.name for e in (await read_until(reader, user))[seen:]]
+    assert "CONVERSATION_CLOSE_CONVERSATION" not in rep_end
+    assert "CONVERSATION_PARTICIPANT_CHANGED" in rep_end and rep_end[-1] == "CONVERSATION_SESSION_STATUS_CHANGED"
+    assert (await target.snapshot(cid) or {}).get("state") == "CLOSED"
+    assert user_close[-1] == "CONVERSATION_CLOSE_CONVERSATION"
+
+
 # -- §11.10 payloads, §11.2 routing status -------------------------------------------------------------------------
 async def test_session_status_changed_carries_every_listed_field(target: Target) -> None:
     """§11.10: entryType, id, conversationId, channelAddressIdentifier, sessionId, sessionStatus, sessionStatusPrev,
