@@ -25,6 +25,7 @@ from httpx_sse import ServerSentEvent
 from harness.sdk.core import ApiError, CoreClient
 from harness.sdk.entries import UNKNOWN, SdkEntry, surface
 from harness.sdk.profiles import SdkProfile
+from harness.sdk.refusal import Reaction, reaction
 from harness.sdk.storage import DeviceStorage
 from harness.sdk.strategies import AppStrategy, FailedSendPolicy, IdPolicy
 from harness.sdk.stream import EventStream
@@ -472,6 +473,8 @@ class SimulatedApp:
             view.state = "failed"
             self.timeline.add(Kind.NOTE, "app", f"send failed: {exc.status} {exc.message}", {"status": exc.status})
             self._ui_changed()
+            if reaction(self.profile, exc.status) is Reaction.TREAT_AS_CLOSED:  # harness/sdk/refusal.py
+                await self._learn_closed(cid, f"the send was refused with {exc.status}")
             return False
         return True
 

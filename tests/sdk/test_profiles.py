@@ -38,6 +38,9 @@ GOOD_CAPS = "\n".join(
         "conversation_updated_callback": "true",
         "list_conversations": "true",
         "unknown_entries": '"unknown_entry"',
+        "send_refusal_400": '"generic_failure"',
+        "send_refusal_401": '"renew_and_retry"',
+        "send_refusal_403": '"generic_failure"',
     }.items()
 )
 GOOD = f"""name = "android-2.0"
