@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from harness.run.control import ControlClient
+from harness.run.control import ControlClient, ControlError
 from harness.server import StreamingASGITransport, create_app
 from harness.server.config import ServerConfig
 from harness.server.errorbodies import RESPONSE_OWNED_KEYS
@@ -352,6 +352,50 @@ async def test_end_user_typing_and_acks_are_visible_to_the_control_api(target: T
     assert signals["endUserTyping"] is False
     assert [t["entryType"] for t in signals["typing"]] == ["TypingStartedIndicator", "TypingStoppedIndicator"]
     assert signals["acks"][0]["conversationEntryId"] == ack["conversationEntryId"]
+
+
+async def test_the_control_client_plays_any_named_participant_and_reads_the_end_users_signals(target: Target) -> None:
+    """ControlClient over the real server: a named rep joins, types, speaks, acknowledges and leaves; a named bot
+    speaks too; the end user's typing and acknowledgements come back from `signals`."""
+    user = await new_user(target)
+    control = target.control
+    async with SseReader(user) as reader:
+        cid = await user.create()
+        sent = await user.send(cid, "hello")
+        message_id = sent.json()["conversationEntries"][0]["id"]
+        joined = await control.join(cid, "Dana Rep")
+        assert joined["participant"]["displayName"] == "Dana Rep"
+        await control.join(cid, "Helper Bot", role="Chatbot")
+        typing = await control.typing(cid, "Dana Rep")
+        assert typing["entryType"] == "TypingStartedIndicator"
+        assert (await control.typing(cid, "Dana Rep", started=False))["entryType"] == "TypingStoppedIndicator"
+        spoken = await control.speak(cid, "Dana Rep", "it is Dana")
+        await control.speak(cid, "Helper Bot", "and a bot")
+        for kind in ("Delivery", "Read"):
+            ack = await control.acknowledge(cid, "Dana Rep", message_id, kind)
+            assert ack["entryType"] == f"{kind}Acknowledgement"
+        after = await control.leave(cid, "Dana Rep")
+        events = await read_until(reader, user)
+    assert "Dana Rep" not in [p["displayName"] for p in after["participants"]]
+    said = [
+        (e.json["conversationEntry"]["senderDisplayName"], e.payload["abstractMessage"]["staticContent"]["text"])
+        for e in events
+        if e.name == "CONVERSATION_MESSAGE" and e.json["conversationEntry"]["sender"]["role"] != "EndUser"
+    ]
+    assert said[-2:] == [("Dana Rep", "it is Dana"), ("Helper Bot", "and a bot")]
+    assert spoken["id"] in [e.json["conversationEntry"]["identifier"] for e in events]
+    names = [e.name for e in events]
+    assert "CONVERSATION_TYPING_STOPPED_INDICATOR" in names and "CONVERSATION_READ_ACKNOWLEDGEMENT" in names
+    await target.http.post(
+        f"{V2}/conversation/{cid}/entry",
+        json={"entryType": "TypingStartedIndicator", "id": new_uuid()},
+        headers=user.headers,
+    )
+    signals = await control.signals(cid)
+    assert (signals["conversationId"], signals["endUserTyping"]) == (cid, True)
+    with pytest.raises(ControlError) as refused:
+        await control.speak(cid, "Dana Rep", "back?")
+    assert refused.value.status == 404 and "Helper Bot" in refused.value.message
 
 
 async def test_unknown_participant_is_a_404_naming_who_is_present(target: Target) -> None:
