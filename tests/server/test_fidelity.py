@@ -221,6 +221,37 @@ async def test_session_based_chat_close_sends_no_close_event_by_default(target: 
     assert user_close[-1] == "CONVERSATION_CLOSE_CONVERSATION"
 
 
+# -- §11.5 strictness (v2 side), §11.6 preconditions -----------------------------------------------------------------
+async def test_v2_accepts_language_on_create_and_context_on_the_token_request(target: Target) -> None:
+    """§11.5: live v2 clients send `language` on create and `context: {appName, clientVersion}` on the token request,
+    and the runtime accepts both (v1's strict allow-lists are in test_v1.py)."""
+    body = {
+        "orgId": target.org_id,
+        "esDeveloperName": target.deployment,
+        "capabilitiesVersion": "1",
+        "platform": "Web",
+        "context": {"appName": "my-app", "clientVersion": "1.2.3"},
+    }
+    r = await target.http.post(f"{V2}/authorization/unauthenticated/access-token", json=body)
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    create = {"conversationId": new_uuid(), "esDeveloperName": target.deployment, "language": "en"}
+    r = await target.http.post(f"{V2}/conversation", json=create, headers=headers)
+    assert r.status_code in (200, 201), r.text
+
+
+async def test_create_needs_no_open_stream_and_a_later_stream_replays_the_conversation(target: Target) -> None:
+    """§11.6: creating a conversation before any SSE stream is open works (the official sample does it), and a new
+    stream without Last-Event-Id replays the subject's conversation events."""
+    user = await new_user(target)
+    cid = await user.create()
+    assert await target.control.stream_count(user.subject) == 0
+    async with SseReader(user, last_event_id=None) as reader:
+        events = await read_until(reader, user)
+    assert {e.json["conversationId"] for e in events} == {cid}
+    assert "CONVERSATION_ROUTING_RESULT" in [e.name for e in events]
+
+
 # -- §11.10 payloads, §11.2 routing status -------------------------------------------------------------------------
 async def test_session_status_changed_carries_every_listed_field(target: Target) -> None:
     """§11.10: entryType, id, conversationId, channelAddressIdentifier, sessionId, sessionStatus, sessionStatusPrev,
@@ -248,6 +279,17 @@ async def test_routing_status_needs_routing_after_an_agent_end(target: Target) -
     await target.control.end_session(cid, "Agent")
     r = await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)
     assert r.json()["routingStatus"] == "NEEDS_ROUTING"
+
+
+async def test_routing_status_reads_transfer_while_a_transfer_waits(target: Target) -> None:
+    """§11.2: `routingStatus` is TRANSFER on a transfer (nobody accepts it here), ROUTED once a rep has it."""
+    user = await new_user(target)
+    cid = await user.create()
+    assert (await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)).json()["routingStatus"] == "ROUTED"
+    await target.control.configure(target.deployment, {"auto_accept": None})
+    await target.control.transfer(cid)
+    r = await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)
+    assert r.json()["routingStatus"] == "TRANSFER"
 
 
 async def test_close_event_carries_both_id_spellings(target: Target) -> None:
