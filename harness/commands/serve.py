@@ -111,6 +111,16 @@ def exposure_warning(address: str, control: bool) -> str | None:
     )
 
 
+def closing_summary(config: ServerConfig) -> str:
+    """How the default deployment answers once a conversation is closed (miaw-api.md §11.1, §11.2)."""
+    settings = config.deployments[config.default_deployment]
+    event = "sends" if settings.emit_close_event_on_sbc_end else "sends no"
+    return (
+        f"a Session-Based-Chat close {event} CONVERSATION_CLOSE_CONVERSATION; "
+        f"a send to a closed conversation gets {settings.closed_send_status}"
+    )
+
+
 @contextlib.contextmanager
 def tls_files(enabled: bool) -> Iterator[tuple[Path, Path] | None]:
     """A fresh certificate and key in a private (0700) temporary folder, removed on exit; nothing without TLS."""
@@ -149,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"CA bundle:  {cert[0]}")
         if args.demo_client:
             print(f"demo chat:  {'https' if args.tls else 'http'}://{host}:{port}/demo/?policy=web-storage")
-        print(f"control:    {'/control' if control else 'off (sandbox-like)'}", flush=True)
+        print(f"control:    {'/control' if control else 'off (sandbox-like)'}")
+        print(f"closing:    {closing_summary(config)}", flush=True)
         server = uvicorn.Server(
             uvicorn_config(
                 config,

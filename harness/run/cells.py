@@ -60,13 +60,12 @@ class Selection:
 
     def cells_for(self, tags: Iterable[str]) -> list[Cell]:
         tagset = set(tags)
-        variants = variants_for(tagset)
         if ORG_TAG in tagset:
-            return [Cell(None, None, v) for v in variants]
+            return [Cell(None, None, v) for v in variants_for(tagset)]
         pairs = self.pairs()
         if WEB_TAG in tagset:
             pairs = [(p, s) for p, s in pairs if p.platform == "web"]
-        return [Cell(p, s, v) for p, s in pairs for v in variants]
+        return [Cell(p, s, v) for p, s in pairs for v in variants_for(tagset, p)]
 
 
 def cell_seed(base_seed: int, scenario_id: str, cell: Cell) -> int:

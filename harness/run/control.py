@@ -1,4 +1,5 @@
-"""Client of the mock runtime's control API (reps, bots, clock, settings, faults), over HTTP only."""
+"""Client of the mock runtime's control API (reps, bots and any named participant, the end user's signals, clock,
+settings, faults), over HTTP only."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ class ControlError(Exception):
 
 def _subject(subject: str) -> str:
     return quote(subject, safe="")
+
+
+def _participant(conversation_id: str, name: str) -> str:
+    """The path of a participant (by display name or subject) of a conversation."""
+    return f"/conversations/{conversation_id}/participants/{quote(name, safe='')}"
 
 
 class ControlClient:
@@ -102,6 +108,31 @@ class ControlClient:
         if display_name is not None:
             body["displayName"] = display_name
         return await self._call("POST", f"/conversations/{conversation_id}/participants", body)
+
+    async def join(self, conversation_id: str, name: str, role: str = "Agent") -> dict[str, Any]:
+        """A rep (or bot) called `name` joins (a ParticipantChanged add): {participant, conversation}."""
+        return await self.add_participant(conversation_id, role, name)
+
+    async def speak(self, conversation_id: str, name: str, text: str) -> dict[str, Any]:
+        """The participant called `name` sends `text`: {id, transcriptedTimestamp} of the message entry."""
+        return await self._call("POST", f"{_participant(conversation_id, name)}/messages", {"text": text})
+
+    async def typing(self, conversation_id: str, name: str, started: bool = True) -> dict[str, Any]:
+        """The participant called `name` starts (or stops) typing: {id, entryType} of the indicator it sent."""
+        return await self._call("POST", f"{_participant(conversation_id, name)}/typing", {"started": started})
+
+    async def acknowledge(self, conversation_id: str, name: str, entry_id: str, kind: str = "Read") -> dict[str, Any]:
+        """The participant called `name` acknowledges entry `entry_id` ("Delivery" or "Read"): {id, entryType}."""
+        body = {"entryType": kind, "conversationEntryId": entry_id}
+        return await self._call("POST", f"{_participant(conversation_id, name)}/acks", body)
+
+    async def leave(self, conversation_id: str, name: str) -> dict[str, Any]:
+        """The participant called `name` leaves: a ParticipantChanged remove; the conversation afterwards."""
+        return await self._call("POST", f"{_participant(conversation_id, name)}/leave", {})
+
+    async def signals(self, conversation_id: str) -> dict[str, Any]:
+        """The end user's typing indicators and acknowledgements: {conversationId, endUserTyping, typing, acks}."""
+        return await self._call("GET", f"/conversations/{conversation_id}/signals")
 
     async def send_message(self, conversation_id: str, role: str = "Agent", text: str = "") -> dict[str, Any]:
         return await self._call("POST", f"/conversations/{conversation_id}/messages", {"role": role, "text": text})

@@ -43,6 +43,7 @@ class RunRecord(TypedDict):
     verdict: str
     reason_code: str
     reason: str
+    recovery: str | None  # how the user got back to a rep (a `RecoveryPath` value); None: not attempted
     seed: int
     evidence: list[dict[str, Any]]  # the run's timeline (`harness.timeline.Timeline.to_json`)
     steps: list[dict[str, Any]]

@@ -3,6 +3,12 @@
 miaw-api.md §10 leaves open whether a Session-Based-Chat close also emits CONVERSATION_CLOSE_CONVERSATION (the SSE
 doc says that event fires only for end-user closes) and whether the ~24 h auto-end of an inactive session counts as
 a session end. A client passes a cell only if it passes under every variant; the report names the one that broke it.
+
+The status of a send to a closed conversation is open too (§10 q1; §11.1 leads to 403, the default). A scenario
+that closes a conversation also runs with 400 and with 401 for each SDK profile that reacts to that status
+differently from 403 (its `send_refusal_*` flags, harness/sdk/refusal.py): where the SDK does the same thing, the
+run could not differ, so it is not made. The status runs build on the variant where clients do send into the closed
+conversation (no close event under Session-Based Chat; the auto-end that closes it).
 """
 
 from __future__ import annotations
@@ -12,7 +18,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["DEFAULT", "VARIANTS_BY_TAG", "Variant", "variants_for"]
+from harness.sdk.profiles import SdkProfile
+from harness.sdk.refusal import reacts_differently
+from harness.server.config import DeploymentSettings
+
+__all__ = ["CLOSED_SEND_STATUSES", "DEFAULT", "VARIANTS_BY_TAG", "Variant", "closed_send_variant", "variants_for"]
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,30 @@ VARIANTS_BY_TAG: dict[str, tuple[Variant, ...]] = {
 }
 
 
-def variants_for(tags: Iterable[str]) -> tuple[Variant, ...]:
+# The other statuses a send to a closed conversation may get (the runtime's default is §11.1's 403).
+CLOSED_SEND_STATUSES: tuple[int, ...] = (400, 401)
+DEFAULT_CLOSED_SEND_STATUS = DeploymentSettings().closed_send_status
+
+# Scenario tag -> the variant the closed-send statuses build on.
+_STATUS_BASE: dict[str, Variant] = {"auto_end": AUTO_END_CLOSES, "closing": NO_CLOSE_EVENT}
+
+
+def closed_send_variant(base: Variant, status: int) -> Variant:
+    return Variant(
+        f"{base.name}+closed-send-{status}",
+        MappingProxyType({**base.settings, "closed_send_status": status}),
+        f"{base.description}; a send to the closed conversation is refused with {status}",
+    )
+
+
+def variants_for(tags: Iterable[str], profile: SdkProfile | None = None) -> tuple[Variant, ...]:
+    """The variants a scenario with `tags` runs under; with a `profile`, also the closed-send statuses it reacts to
+    differently from the default one."""
     tagset = set(tags)
     for tag, variants in VARIANTS_BY_TAG.items():
         if tag in tagset:
-            return variants
+            if profile is None:
+                return variants
+            statuses = [s for s in CLOSED_SEND_STATUSES if reacts_differently(profile, s, DEFAULT_CLOSED_SEND_STATUS)]
+            return variants + tuple(closed_send_variant(_STATUS_BASE[tag], s) for s in statuses)
     return (DEFAULT,)

@@ -290,6 +290,7 @@ class SimulatedApp:
             view.state = "failed"
             self.timeline.add(Kind.NOTE, "app", f"send failed: {exc.status} {exc.message}", {"status": exc.status})
             self._ui_changed()
+            await self.sdk.send_refused(cid, exc.status)
             return False
         return True
 

@@ -43,6 +43,10 @@ class CapabilitySpec:
         return isinstance(value, str) and (not self.choices or value in self.choices)
 
 
+# harness.sdk.refusal.Reaction; the client core renews its token on every 401 (so 401 is never a plain failure).
+_REFUSALS = ("treat_as_closed", "generic_failure")
+_REFUSALS_401 = ("renew_and_retry", "treat_as_closed")
+
 # The behaviour columns of sdk-versions.md §4.1 (B1..B12) plus the parameters the simulator needs.
 CAPABILITIES: Mapping[str, CapabilitySpec] = MappingProxyType(
     {
@@ -78,6 +82,10 @@ CAPABILITIES: Mapping[str, CapabilitySpec] = MappingProxyType(
         "rest_api": CapabilitySpec(
             str, "the REST API the client calls: v1 (Web and In-App deployments) or v2 (API deployments)", ("v1", "v2")
         ),
+        # What the SDK does when a send is refused with that status (harness/sdk/refusal.py).
+        "send_refusal_400": CapabilitySpec(str, "a send refused with 400", _REFUSALS),
+        "send_refusal_401": CapabilitySpec(str, "a send refused with 401", _REFUSALS_401),
+        "send_refusal_403": CapabilitySpec(str, "a send refused with 403", _REFUSALS),
     }
 )
 

@@ -27,6 +27,7 @@ from harness.sdk.core import ApiError, Network
 from harness.sdk.dialect_v1 import core_client_class
 from harness.sdk.entries import UNKNOWN, SdkEntry, surface
 from harness.sdk.profiles import SdkProfile
+from harness.sdk.refusal import Reaction, reaction
 from harness.sdk.storage import DeviceStorage
 from harness.sdk.stream import EventStream, Sleep, StreamLink
 from harness.sdk.ui import Composer, MessageView, UiState
@@ -255,6 +256,11 @@ class SdkCore:
         return bool(self.profile.flag("exposes_conversation_status")) and cid in (
             self.storage.closed_conversations or ()
         )
+
+    async def send_refused(self, cid: str, status: int) -> None:
+        """What this SDK version does with a send the runtime refused with `status` (harness/sdk/refusal.py)."""
+        if reaction(self.profile, status) is Reaction.TREAT_AS_CLOSED:
+            await self._learn_closed(cid, f"the send was refused with {status}")
 
     async def _learn_closed(self, cid: str, via: str) -> None:
         """A source other than the entries (a status read, the local store) says the conversation is closed."""

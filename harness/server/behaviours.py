@@ -130,9 +130,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "TL",
         "§11.1",
         "deployment.closed_send_status",
-        "§11.1's leading inference is 403; the default stays 400 until the client profiles model both statuses as "
-        "a variant axis (then the default moves to 403).",
-        403,
+        "§11.1's leading inference is 403 (§9 had 400). Conformance runs also try 400 and 401 wherever an SDK "
+        "profile reacts to that status differently (`send_refusal_*` flags, harness/sdk/refusal.py).",
     ),
     _b("Errors", "Duplicate conversation id on create", "TL", "§11.9", "deployment.duplicate_conversation_status"),
     _b("Errors", "Send with no session under per-session pre-chat: 417", "OFFICIAL-CODE", "§3.8"),
@@ -185,8 +184,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "TL",
         "§11.2",
         "deployment.emit_close_event_on_sbc_end",
-        "§11.2 better supports no close event; the default stays on until the client side runs both as variants.",
-        False,
+        "§11.2 better supports no close event (the default); conformance runs try both (variants `close-event` and "
+        "`no-close-event`).",
     ),
     _b(
         "Lifecycle",
@@ -338,6 +337,8 @@ def render() -> str:
         if next_topic != topic:
             lines.append("")
     lagging = [b for b in BEHAVIOURS if b.setting and b.evidence_value is not None]
+    if not lagging:
+        return "\n".join(lines)
     lines += [
         "## Where a default does not follow the evidence yet",
         "",

@@ -62,8 +62,8 @@ class DeploymentSettings:
     inactivity_timeout_s: int = 600
     inactive_auto_end_s: int = 86_400
     token_ttl_s: int = 3600
-    emit_close_event_on_sbc_end: bool = True
-    closed_send_status: int = 400
+    emit_close_event_on_sbc_end: bool = False  # §11.2: an agent-side end does not reliably send the close event
+    closed_send_status: int = 403  # §11.1: the leading inference from a live integration (was §9's 400)
     auto_end_closes_conversation: bool = True
     duplicate_conversation_status: int = 409
     auto_accept: str | None = "Agent"

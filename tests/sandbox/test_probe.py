@@ -36,9 +36,9 @@ async def _config(http: httpx.AsyncClient, env: InProcess, deployment: str) -> d
 @pytest.mark.parametrize(
     ("deployment", "state", "closed", "send_status"),
     [
-        ("New_Channel", SbcState.IN_EFFECT, True, 400),
+        ("New_Channel", SbcState.IN_EFFECT, True, 403),  # the runtime's default closed-send status (§11.1)
         ("Existing_Channel", SbcState.NOT_IN_EFFECT, False, 202),
-        ("Prechat_Session", SbcState.IN_EFFECT, True, 400),
+        ("Prechat_Session", SbcState.IN_EFFECT, True, 403),
         ("Prechat_Conversation", SbcState.NOT_IN_EFFECT, False, 202),
     ],
 )

@@ -15,7 +15,7 @@ from .sdk_helpers import in_process, profile, strategy
 
 pytestmark = pytest.mark.anyio
 
-SBC = {"session_based_chat": True}
+SBC = {"session_based_chat": True, "emit_close_event_on_sbc_end": True}  # with the close event (§11.2 variant)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ SBC = "sbc"
 SBC_NO_CLOSE_EVENT = "sbc-no-close-event"
 NO_SBC = "no-sbc"
 VARIANTS: dict[str, dict[str, Any]] = {
-    SBC: {"session_based_chat": True},
+    SBC: {"session_based_chat": True, "emit_close_event_on_sbc_end": True},
     SBC_NO_CLOSE_EVENT: {"session_based_chat": True, "emit_close_event_on_sbc_end": False},
     NO_SBC: {"session_based_chat": False},
 }

@@ -39,6 +39,9 @@ GOOD_CAPS = "\n".join(
         "list_conversations": "true",
         "unknown_entries": '"unknown_entry"',
         "rest_api": '"v1"',
+        "send_refusal_400": '"generic_failure"',
+        "send_refusal_401": '"renew_and_retry"',
+        "send_refusal_403": '"generic_failure"',
     }.items()
 )
 GOOD = f"""name = "android-2.0"

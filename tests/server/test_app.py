@@ -345,7 +345,7 @@ async def test_user_close_ends_the_session_then_closes(target: Target) -> None:
         events = (await read_until(reader, user))[seen:]
     assert _statuses(events) == [("Ended", "EndUser"), ("CLOSE", None)]
     r = await user.send(cid)
-    assert r.status_code == 400 and "is closed" in r.json()["message"]
+    assert r.status_code == 403 and "is closed" in r.json()["message"]  # miaw-api.md §11.1
     r = await target.http.delete(f"{V2}/conversation/{cid}", headers=user.headers)
     assert r.status_code == 409
 
@@ -354,8 +354,12 @@ async def test_user_close_ends_the_session_then_closes(target: Target) -> None:
     ("settings", "expected_state", "expected_events"),
     [
         ({}, "OPEN", [("Ended", "Agent")]),
-        ({"session_based_chat": True}, "CLOSED", [("Ended", "Agent"), ("CLOSE", None)]),
-        ({"session_based_chat": True, "emit_close_event_on_sbc_end": False}, "CLOSED", [("Ended", "Agent")]),
+        ({"session_based_chat": True}, "CLOSED", [("Ended", "Agent")]),  # no close event by default (§11.2)
+        (
+            {"session_based_chat": True, "emit_close_event_on_sbc_end": True},
+            "CLOSED",
+            [("Ended", "Agent"), ("CLOSE", None)],
+        ),
     ],
 )
 async def test_rep_ends_session_closes_only_under_session_based_chat(

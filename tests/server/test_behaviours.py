@@ -32,12 +32,12 @@ def test_the_generator_writes_the_page_and_refuses_bad_usage(tmp_path: Path) -> 
     assert main([]) == 2
 
 
-def test_the_evidence_values_are_valid_settings() -> None:
-    """§11.1 and §11.2: the values the evidence supports are accepted by the settings they name."""
+def test_the_defaults_follow_the_evidence_of_11_1_and_11_2() -> None:
+    """§11.1 (a send to a closed conversation: 403) and §11.2 (no close event when Session-Based Chat closes): the
+    defaults follow the evidence, so no row lags behind it and the page has no "does not follow" section."""
     from harness.server.config import DeploymentSettings
 
-    lagging = {
-        b.setting.partition(".")[2]: b.evidence_value for b in BEHAVIOURS if b.setting and b.evidence_value is not None
-    }
-    assert lagging == {"closed_send_status": 403, "emit_close_event_on_sbc_end": False}
-    DeploymentSettings().updated(lagging)
+    settings = DeploymentSettings()
+    assert (settings.closed_send_status, settings.emit_close_event_on_sbc_end) == (403, False)
+    assert [b for b in BEHAVIOURS if b.evidence_value is not None] == []
+    assert "does not follow the evidence" not in render()

@@ -21,8 +21,9 @@ def test_default_config_has_a_valid_org_and_one_published_in_app_deployment() ->
     assert (settings.channel_type, settings.session_based_chat, settings.emit_close_event_on_sbc_end) == (
         "EmbeddedInApp",
         False,
-        True,
+        False,  # miaw-api.md §11.2
     )
+    assert settings.closed_send_status == 403  # miaw-api.md §11.1
     assert ServerConfig.default().signing_key != config.signing_key
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from harness.run.control import ControlClient
+from harness.run.control import ControlClient, ControlError
 from harness.server import StreamingASGITransport, create_app
 from harness.server.config import ServerConfig
 from harness.server.errorbodies import RESPONSE_OWNED_KEYS
@@ -146,6 +146,112 @@ async def test_rate_limits_are_on_in_the_sandbox_like_mode() -> None:
         assert statuses == [200, 200, 429]
 
 
+# -- §11.1 send to a closed conversation, §11.2 the close event under Session-Based Chat -----------------------------
+async def test_send_typing_and_acks_to_a_closed_conversation_get_403_by_default(target: Target) -> None:
+    """§11.1: the leading inference for a send to a closed conversation is 403 (a live integration treats 403 as
+    "session no longer valid"); typing and acknowledgements on it get the same answer, over v2 and v1."""
+    await target.control.configure(target.deployment, {"session_based_chat": True})
+    user = await new_user(target)
+    cid = await user.create()
+    await target.control.end_session(cid, "Agent")
+    answers = [
+        await user.send(cid, "anyone there?"),
+        await target.http.post(
+            f"{V2}/conversation/{cid}/entry",
+            json={"entryType": "TypingStartedIndicator", "id": new_uuid()},
+            headers=user.headers,
+        ),
+        await target.http.post(
+            f"{V2}/conversation/{cid}/acknowledge-entries",
+            json={"acks": [{"id": new_uuid(), "entryType": "Read", "conversationEntryId": new_uuid()}]},
+            headers=user.headers,
+        ),
+    ]
+    for r in answers:
+        assert r.status_code == 403 and "is closed" in r.json()["message"], r.text
+    await target.control.configure("MIAW_InApp", {"deployment_type": "InApp", "session_based_chat": True})
+    token = await target.http.post(
+        "/iamessage/v1/authorization/unauthenticated/accessToken",
+        json={"orgId": target.org_id, "developerName": "MIAW_InApp", "capabilitiesVersion": "260"},
+    )
+    headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+    v1_cid = new_uuid()
+    assert (
+        await target.http.post("/iamessage/v1/conversation", json={"conversationId": v1_cid}, headers=headers)
+    ).status_code == 201
+    await target.control.end_session(v1_cid, "Agent")
+    message = {
+        "id": new_uuid(),
+        "messageType": "StaticContentMessage",
+        "staticContent": {"formatType": "Text", "text": "hi"},
+    }
+    r = await target.http.post(f"/iamessage/v1/conversation/{v1_cid}/message", json=message, headers=headers)
+    assert r.status_code == 403 and "is closed" in r.json()["message"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+async def test_the_closed_send_status_is_a_setting_the_matrix_varies(target: Target, status: int) -> None:
+    """§11.1 keeps the status a setting: the conformance matrix runs 400 and 401 next to the default 403 wherever
+    an SDK profile reacts to them differently (harness/run/variants.py)."""
+    await target.control.configure(target.deployment, {"session_based_chat": True, "closed_send_status": status})
+    user = await new_user(target)
+    cid = await user.create()
+    await target.control.end_session(cid, "Chatbot")
+    r = await user.send(cid)
+    assert r.status_code == status and "is closed" in r.json()["message"]
+
+
+async def test_session_based_chat_close_sends_no_close_event_by_default(target: Target) -> None:
+    """§11.2: an agent-side end does not reliably send CONVERSATION_CLOSE_CONVERSATION; the reliable signals are the
+    ParticipantChanged remove and SessionStatusChanged(Ended). An end user's own close still sends it (SSE-STRUCT)."""
+    await target.control.configure(target.deployment, {"session_based_chat": True})
+    user = await new_user(target)
+    async with SseReader(user) as reader:
+        cid = await user.create()
+        await target.control.end_session(cid, "Agent")
+        rep_end = [e.name for e in await read_until(reader, user)]
+        seen = len(reader.events)
+        other = await user.create()
+        r = await target.http.delete(f"{V2}/conversation/{other}", headers=user.headers)
+        assert r.status_code == 200
+        user_close = [e.name for e in (await read_until(reader, user))[seen:]]
+    assert "CONVERSATION_CLOSE_CONVERSATION" not in rep_end
+    assert "CONVERSATION_PARTICIPANT_CHANGED" in rep_end and rep_end[-1] == "CONVERSATION_SESSION_STATUS_CHANGED"
+    assert (await target.snapshot(cid) or {}).get("state") == "CLOSED"
+    assert user_close[-1] == "CONVERSATION_CLOSE_CONVERSATION"
+
+
+# -- §11.5 strictness (v2 side), §11.6 preconditions -----------------------------------------------------------------
+async def test_v2_accepts_language_on_create_and_context_on_the_token_request(target: Target) -> None:
+    """§11.5: live v2 clients send `language` on create and `context: {appName, clientVersion}` on the token request,
+    and the runtime accepts both (v1's strict allow-lists are in test_v1.py)."""
+    body = {
+        "orgId": target.org_id,
+        "esDeveloperName": target.deployment,
+        "capabilitiesVersion": "1",
+        "platform": "Web",
+        "context": {"appName": "my-app", "clientVersion": "1.2.3"},
+    }
+    r = await target.http.post(f"{V2}/authorization/unauthenticated/access-token", json=body)
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    create = {"conversationId": new_uuid(), "esDeveloperName": target.deployment, "language": "en"}
+    r = await target.http.post(f"{V2}/conversation", json=create, headers=headers)
+    assert r.status_code in (200, 201), r.text
+
+
+async def test_create_needs_no_open_stream_and_a_later_stream_replays_the_conversation(target: Target) -> None:
+    """§11.6: creating a conversation before any SSE stream is open works (the official sample does it), and a new
+    stream without Last-Event-Id replays the subject's conversation events."""
+    user = await new_user(target)
+    cid = await user.create()
+    assert await target.control.stream_count(user.subject) == 0
+    async with SseReader(user, last_event_id=None) as reader:
+        events = await read_until(reader, user)
+    assert {e.json["conversationId"] for e in events} == {cid}
+    assert "CONVERSATION_ROUTING_RESULT" in [e.name for e in events]
+
+
 # -- §11.10 payloads, §11.2 routing status -------------------------------------------------------------------------
 async def test_session_status_changed_carries_every_listed_field(target: Target) -> None:
     """§11.10: entryType, id, conversationId, channelAddressIdentifier, sessionId, sessionStatus, sessionStatusPrev,
@@ -173,6 +279,17 @@ async def test_routing_status_needs_routing_after_an_agent_end(target: Target) -
     await target.control.end_session(cid, "Agent")
     r = await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)
     assert r.json()["routingStatus"] == "NEEDS_ROUTING"
+
+
+async def test_routing_status_reads_transfer_while_a_transfer_waits(target: Target) -> None:
+    """§11.2: `routingStatus` is TRANSFER on a transfer (nobody accepts it here), ROUTED once a rep has it."""
+    user = await new_user(target)
+    cid = await user.create()
+    assert (await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)).json()["routingStatus"] == "ROUTED"
+    await target.control.configure(target.deployment, {"auto_accept": None})
+    await target.control.transfer(cid)
+    r = await target.http.get(f"{V2}/conversation/{cid}", headers=user.headers)
+    assert r.json()["routingStatus"] == "TRANSFER"
 
 
 async def test_close_event_carries_both_id_spellings(target: Target) -> None:
@@ -277,6 +394,50 @@ async def test_end_user_typing_and_acks_are_visible_to_the_control_api(target: T
     assert signals["endUserTyping"] is False
     assert [t["entryType"] for t in signals["typing"]] == ["TypingStartedIndicator", "TypingStoppedIndicator"]
     assert signals["acks"][0]["conversationEntryId"] == ack["conversationEntryId"]
+
+
+async def test_the_control_client_plays_any_named_participant_and_reads_the_end_users_signals(target: Target) -> None:
+    """ControlClient over the real server: a named rep joins, types, speaks, acknowledges and leaves; a named bot
+    speaks too; the end user's typing and acknowledgements come back from `signals`."""
+    user = await new_user(target)
+    control = target.control
+    async with SseReader(user) as reader:
+        cid = await user.create()
+        sent = await user.send(cid, "hello")
+        message_id = sent.json()["conversationEntries"][0]["id"]
+        joined = await control.join(cid, "Dana Rep")
+        assert joined["participant"]["displayName"] == "Dana Rep"
+        await control.join(cid, "Helper Bot", role="Chatbot")
+        typing = await control.typing(cid, "Dana Rep")
+        assert typing["entryType"] == "TypingStartedIndicator"
+        assert (await control.typing(cid, "Dana Rep", started=False))["entryType"] == "TypingStoppedIndicator"
+        spoken = await control.speak(cid, "Dana Rep", "it is Dana")
+        await control.speak(cid, "Helper Bot", "and a bot")
+        for kind in ("Delivery", "Read"):
+            ack = await control.acknowledge(cid, "Dana Rep", message_id, kind)
+            assert ack["entryType"] == f"{kind}Acknowledgement"
+        after = await control.leave(cid, "Dana Rep")
+        events = await read_until(reader, user)
+    assert "Dana Rep" not in [p["displayName"] for p in after["participants"]]
+    said = [
+        (e.json["conversationEntry"]["senderDisplayName"], e.payload["abstractMessage"]["staticContent"]["text"])
+        for e in events
+        if e.name == "CONVERSATION_MESSAGE" and e.json["conversationEntry"]["sender"]["role"] != "EndUser"
+    ]
+    assert said[-2:] == [("Dana Rep", "it is Dana"), ("Helper Bot", "and a bot")]
+    assert spoken["id"] in [e.json["conversationEntry"]["identifier"] for e in events]
+    names = [e.name for e in events]
+    assert "CONVERSATION_TYPING_STOPPED_INDICATOR" in names and "CONVERSATION_READ_ACKNOWLEDGEMENT" in names
+    await target.http.post(
+        f"{V2}/conversation/{cid}/entry",
+        json={"entryType": "TypingStartedIndicator", "id": new_uuid()},
+        headers=user.headers,
+    )
+    signals = await control.signals(cid)
+    assert (signals["conversationId"], signals["endUserTyping"]) == (cid, True)
+    with pytest.raises(ControlError) as refused:
+        await control.speak(cid, "Dana Rep", "back?")
+    assert refused.value.status == 404 and "Helper Bot" in refused.value.message
 
 
 async def test_unknown_participant_is_a_404_naming_who_is_present(target: Target) -> None:

@@ -121,3 +121,30 @@ def test_serve_clock_start_takes_iso_8601_and_refuses_nonsense() -> None:
     assert serve_command.clock_start_ms("1772355600000") == 1772355600000
     with pytest.raises(UserError, match="--clock-start"):
         serve_command.clock_start_ms("next tuesday")
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("", "sends no CONVERSATION_CLOSE_CONVERSATION; a send to a closed conversation gets 403"),
+        (
+            "[deployments.MIAW_Harness]\nemit_close_event_on_sbc_end = true\nclosed_send_status = 400\n",
+            "sends CONVERSATION_CLOSE_CONVERSATION; a send to a closed conversation gets 400",
+        ),
+    ],
+)
+def test_serve_defaults_follow_11_1_and_11_2_and_says_so(tmp_path: Path, config: str, expected: str) -> None:
+    """miaw-api.md §11.2 (no close event when Session-Based Chat closes) and §11.1 (403) are `serve`'s defaults."""
+    flags: tuple[str, ...] = ()
+    if config:
+        path = tmp_path / "runtime.toml"
+        path.write_text(config, encoding="utf-8")
+        flags = ("--config", str(path))
+    proc, _ = _serve_lines(*flags)
+    try:
+        assert proc.stdout is not None
+        key, _, value = proc.stdout.readline().partition(":")
+        assert key == "closing" and value.strip().endswith(expected)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

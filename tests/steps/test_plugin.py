@@ -77,14 +77,17 @@ def test_client_scenario_runs_per_cell_and_fails_when_blocked(pytester: pytest.P
         "--miaw-app",
         "persist-until-closed-event",
     )
-    # 2 strategies x 2 closing variants; the @web scenario has no cell here and is deselected, not skipped
-    result.assert_outcomes(passed=2, failed=2, deselected=1)
+    # 2 strategies x 3 closing variants (close event or not; 401 on a closed send, which android-1.10 reacts to
+    # differently from 403); the @web scenario has no cell here and is deselected, not skipped
+    result.assert_outcomes(passed=3, failed=3, deselected=1)
     verdicts = sorted((r["app"], r["variant"]["name"], r["verdict"]) for r in records)
     assert verdicts == [
         ("persist-forever", "close-event", "blocked"),
         ("persist-forever", "no-close-event", "blocked"),
+        ("persist-forever", "no-close-event+closed-send-401", "blocked"),
         ("persist-until-closed-event", "close-event", "pass"),
         ("persist-until-closed-event", "no-close-event", "pass"),
+        ("persist-until-closed-event", "no-close-event+closed-send-401", "pass"),
     ]
     result.stdout.fnmatch_lines(["*blocked (*): *android-1.10/persist-forever/close-event, seed=*"])
     blocked = next(r for r in records if r["verdict"] == "blocked")

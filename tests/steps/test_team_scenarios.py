@@ -62,17 +62,15 @@ def test_a_team_module_runs_its_features_with_the_bundled_steps_per_cell(pyteste
         "persist-forever",
         f"--miaw-results={out}",
     )
-    # 2 strategies x 2 closing variants: an app that keeps the closed conversation forever is blocked
-    result.assert_outcomes(passed=2, failed=2)
+    # 2 strategies x 3 closing variants: an app that keeps the closed conversation forever is blocked
+    result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines(["*blocked*no user action led to a new conversation*persist-forever*"])
     assert "KeyError" not in result.stdout.str()
     records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
-    assert sorted((r["app"], r["verdict"]) for r in records) == [
-        ("persist-forever", "blocked"),
-        ("persist-forever", "blocked"),
-        ("persist-until-closed-event", "pass"),
-        ("persist-until-closed-event", "pass"),
-    ]
+    assert (
+        sorted((r["app"], r["verdict"]) for r in records)
+        == [("persist-forever", "blocked")] * 3 + [("persist-until-closed-event", "pass")] * 3
+    )
     assert {r["scenario_id"] for r in records} == {"features/the-rep-ends-the-session"}
 
 
@@ -118,11 +116,13 @@ def test_steps_follow_the_users_current_conversation(pytester: pytest.Pytester) 
         f"--miaw-results={out}",
     )
     assert "ControlError" not in result.stdout.str()
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=3, failed=3)  # 3 closing variants (with the 401 closed-send one)
     records = [json.loads(line) for f in sorted(out.glob("runs-*.jsonl")) for line in f.read_text().splitlines()]
     assert sorted((r["app"], r["verdict"]) for r in records) == [
         ("persist-forever", "blocked"),
         ("persist-forever", "blocked"),
+        ("persist-forever", "blocked"),
+        ("persist-until-closed-event", "pass"),
         ("persist-until-closed-event", "pass"),
         ("persist-until-closed-event", "pass"),
     ]
