@@ -153,12 +153,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"base URL:   {'https' if args.tls else 'http'}://{host}:{port}")
         print(f"org id:     {config.org_id}")
         print(f"deployment: {config.default_deployment}")
-        print(f"deployments: {deployment_list(config)}")
         print(f"clock:      {config.fidelity.clock}")
         if cert is not None:
             print(f"CA bundle:  {cert[0]}")
         if args.demo_client:
             print(f"demo chat:  {'https' if args.tls else 'http'}://{host}:{port}/demo/?policy=web-storage")
+        print(f"deployments: {deployment_list(config)}")
         print(f"control:    {'/control' if control else 'off (sandbox-like)'}")
         print(f"closing:    {closing_summary(config)}", flush=True)
         server = uvicorn.Server(

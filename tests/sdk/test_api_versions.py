@@ -151,7 +151,7 @@ async def test_the_whole_lifecycle_over_each_api_version(
             assert runtime_view is not None and runtime_view["state"] == "CLOSED"
             assert runtime_view["deployment"] == deployment
             assert [m["text"] for m in runtime_view["messages"]] == [sent.text, "how can I help?"]
-            assert sim.sdk.known_status == "closed"  # the app handled the close
+            assert sim.sdk.view.closed  # the app handled the close
             assert not sim.ui.can_type and sim.ui.new_conversation_button
 
             assert await sim.tap_new_conversation()  # a new conversation on the same identity

@@ -12,10 +12,12 @@ from harness.server.config import ConfigError, DeploymentSettings, ServerConfig,
 from harness.wire import is_valid_org_id
 
 
-def test_default_config_has_a_valid_org_and_one_published_in_app_deployment() -> None:
+def test_default_config_has_a_valid_org_and_an_api_and_an_in_app_deployment() -> None:
+    """§11.8: the API deployment (v2 custom clients) comes first; the In-App one serves the v1 SDKs."""
     config = ServerConfig.default()
     assert is_valid_org_id(config.org_id) and len(config.org_id) == 18
-    assert list(config.deployments) == ["MIAW_Harness"]
+    assert list(config.deployments) == ["MIAW_Harness", "MIAW_Harness_InApp"]
+    assert config.deployments["MIAW_Harness_InApp"] == DeploymentSettings(deployment_type="InApp")
     settings = config.deployments["MIAW_Harness"]
     assert settings == DeploymentSettings()
     assert (settings.channel_type, settings.session_based_chat, settings.emit_close_event_on_sbc_end) == (
