@@ -36,7 +36,7 @@ def platform_rank(platform: str) -> tuple[int, str]:
 @dataclass(frozen=True, slots=True)
 class Capability:
     value: Any
-    evidence: str  # "documented" | "inferred" | "unknown"
+    evidence: str  # "documented" | "inferred" | "unknown" | "pinned" (fixed by `--assume`)
     source: str = ""
 
 
@@ -90,6 +90,8 @@ class Run:
     evidence: tuple[Mapping[str, Any], ...]
     steps: tuple[Mapping[str, Any], ...]
     nodeid: str = ""
+    # the unknown SDK flags the run consulted and the value it gave each: {profile, flag, value, evidence, words}
+    assumptions: tuple[Mapping[str, Any], ...] = ()
     # wall-clock time of the run, when read from its record: never written to results.json (not reproducible)
     duration_ms: float | None = field(default=None, compare=False)
     step_ms: tuple[float | None, ...] = field(default=(), compare=False)  # the same, per Gherkin step
@@ -158,6 +160,15 @@ class Results:
     def sdk_profiles(self) -> list[Profile]:
         """The matrix rows: profiles of an SDK platform (org-level checks run without an SDK and are listed apart)."""
         return [p for p in self.profiles if p.platform in PLATFORM_ORDER]
+
+    def pins(self) -> list[str]:
+        """SDK flags a team pinned (`--assume PROFILE.FLAG=VALUE`): no variant axis, printed in every header."""
+        return [
+            f"{p.name}.{name}={str(c.value).lower() if isinstance(c.value, bool) else c.value}"
+            for p in self.profiles
+            for name, c in p.capabilities.items()
+            if c.evidence == "pinned"
+        ]
 
     def matrix_apps(self) -> list[str]:
         """App strategies with at least one cell on an SDK profile."""
@@ -304,6 +315,7 @@ def _run_from(record: Mapping[str, Any]) -> Run:
         evidence=tuple(dict(sorted(dict(e).items())) for e in record.get("evidence") or ()),
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
+        assumptions=tuple(dict(a) for a in variant.get("assumptions") or () if isinstance(a, dict)),
         duration_ms=_ms(record.get("duration_ms")),
         step_ms=tuple(_ms(s.get("duration_ms")) for s in record.get("steps") or ()),
     )
@@ -316,6 +328,21 @@ def _ms(value: Any) -> float | None:
 def _step(step: Mapping[str, Any]) -> dict[str, Any]:
     # durations are wall-clock measurements: they never land in results, so two runs of one seed compare equal
     return {k: v for k, v in step.items() if k != "duration_ms"}
+
+
+def assumption_words(assumptions: Iterable[Mapping[str, Any]]) -> str:
+    """"the conversation-updated callback does not fire ... (unknown)": the assumptions of a run in words."""
+    return "; ".join(f"{a.get('words') or a.get('flag')} ({a.get('evidence', 'unknown')})" for a in assumptions)
+
+
+def _label_forks(runs: list[Run]) -> list[Run]:
+    """Runs of a cell that forked on an unknown SDK flag read "<runtime variant>, if <assumption>", so that the
+    cell's `broken_by` names the assumption that broke it; a cell that never forked keeps the runtime names."""
+    if len({tuple(tuple(sorted(a.items())) for a in r.assumptions) for r in runs}) <= 1:
+        return runs
+    return [
+        replace(r, variant=f"{r.variant}, if {assumption_words(r.assumptions)}") if r.assumptions else r for r in runs
+    ]
 
 
 def fold(runs: Sequence[Run]) -> tuple[Verdict, str, str, tuple[str, ...]]:
@@ -356,7 +383,7 @@ def aggregate(records: Iterable[Mapping[str, Any]], seed: int | None, profiles: 
             )
     cells = []
     for (sid, sdk, app), runs in by_cell.items():
-        ordered = tuple(sorted(runs, key=lambda r: (r.variant, r.nodeid)))
+        ordered = tuple(sorted(_label_forks(runs), key=lambda r: (r.variant, r.nodeid)))
         verdict, code, reason, broken_by = fold(ordered)
         cells.append(Cell(sid, sdk, app, verdict, code, reason, broken_by, ordered))
     return _ordered(seed, seen_profiles.values(), scenarios.values(), apps, cells)
@@ -448,6 +475,7 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
         "schema": SCHEMA,
         "seed": results.seed,
         **shard,
+        "pins": results.pins(),
         "apps": list(results.apps),
         "profiles": [
             {
@@ -492,6 +520,7 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
                         "reason": r.reason,
                         "seed": r.seed,
                         "nodeid": r.nodeid,
+                        **({"assumptions": [dict(a) for a in r.assumptions]} if r.assumptions else {}),
                         "evidence": [entries(_entry(e, i)) for i, e in enumerate(r.evidence)],
                         "steps": step_lists([dict(s) for s in r.steps]),
                     }
@@ -582,6 +611,7 @@ def from_json(data: Any, where: str = "results") -> Results:
                         evidence=evidence_of(r.get("evidence", ())),
                         steps=steps_of(r.get("steps", ())),
                         nodeid=r.get("nodeid", ""),
+                        assumptions=tuple(r.get("assumptions", ())),
                     )
                     for r in c["runs"]
                 ),

@@ -1,18 +1,35 @@
-"""Runtime variants: where the real runtime's behaviour is unknown, a closing scenario runs under each choice.
+"""Variants: where the real runtime's or the SDK's behaviour is unknown, a scenario runs under each choice.
 
-miaw-api.md §10 leaves open whether a Session-Based-Chat close also emits CONVERSATION_CLOSE_CONVERSATION (the SSE
-doc says that event fires only for end-user closes) and whether the ~24 h auto-end of an inactive session counts as
-a session end. A client passes a cell only if it passes under every variant; the report names the one that broke it.
+Runtime: miaw-api.md §10 leaves open whether a Session-Based-Chat close also emits CONVERSATION_CLOSE_CONVERSATION
+(the SSE doc says that event fires only for end-user closes) and whether the ~24 h auto-end of an inactive session
+counts as a session end. Closing scenarios run under each runtime variant up front (they all read it).
+
+SDK: a capability flag whose evidence is "unknown" (sdk-versions.md [U]) is run under each plausible value, but only
+where a run consulted it: the profile's own value runs first, and a fork with another value follows only when that
+run read the flag (`ForkPlan`). A client passes a cell only if it passes under every variant; the report names the
+one that broke it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["DEFAULT", "VARIANTS_BY_TAG", "Variant", "variants_for"]
+from harness.sdk.profiles import Assumption, CapabilityValue, SdkProfile
+
+__all__ = [
+    "DEFAULT",
+    "VARIANTS_BY_TAG",
+    "Assignment",
+    "ForkPlan",
+    "Variant",
+    "consulted_unknowns",
+    "variants_for",
+]
+
+Assignment = tuple[tuple[str, CapabilityValue], ...]  # (flag, value) pairs, sorted by flag
 
 
 @dataclass(frozen=True)
@@ -61,3 +78,64 @@ def variants_for(tags: Iterable[str]) -> tuple[Variant, ...]:
         if tag in tagset:
             return variants
     return (DEFAULT,)
+
+
+# A flag read when the app is built but used only once something happens: it counts as consulted only when the run's
+# timeline shows that thing (the stream policy is read for every app, and matters only once the stream went down).
+EXERCISED_BY: dict[str, tuple[str, ...]] = {
+    "realtime_reconnect": ("stream down", "reconnect attempt"),
+}
+
+
+def consulted_unknowns(
+    profile: SdkProfile | None, reads: Iterable[tuple[str, str]], notes: Sequence[str], fixed: Iterable[str] = ()
+) -> list[Assumption]:
+    """The open flags of `profile` that a run read (and exercised), with the value the run gave each.
+
+    `fixed` names flags the run was forked on: they count even when this run did not read them again."""
+    if profile is None:
+        return []
+    read = {flag for name, flag in reads if name == profile.name} | set(fixed)
+    out = []
+    for flag in profile.open_flags():
+        if flag not in read:
+            continue
+        prefixes = EXERCISED_BY.get(flag)
+        if prefixes and flag not in set(fixed) and not any(n.startswith(prefixes) for n in notes):
+            continue
+        cap = profile.capabilities[flag]
+        out.append(Assumption(profile.name, flag, cap.value, cap.evidence))
+    return out
+
+
+class ForkPlan:
+    """Which SDK assumptions one cell runs under: its profile's own values first, then, for every unknown flag a run
+    consulted, each other plausible value (combined with the assumptions of the run that consulted it).
+
+    Stops early once a run is as bad as a verdict gets (`stop_at`): no other value can make the cell worse."""
+
+    def __init__(self, profile: SdkProfile | None) -> None:
+        self.axes = profile.open_flags() if profile is not None else {}
+        self._queue: list[Assignment] = [()]
+        self._seen: set[Assignment] = {()}
+        self._done = False
+
+    def next(self) -> Assignment | None:
+        if self._done or not self._queue:
+            return None
+        return self._queue.pop(0)
+
+    def ran(self, assignment: Assignment, consulted: Iterable[str], final: bool) -> None:
+        """Record what the run under `assignment` consulted; `final` (e.g. blocked) ends the plan."""
+        if final:
+            self._done = True
+            return
+        given = dict(assignment)
+        for flag in consulted:
+            if flag in given or flag not in self.axes:
+                continue
+            for value in self.axes[flag][1:]:
+                fork = tuple(sorted({**given, flag: value}.items()))
+                if fork not in self._seen:
+                    self._seen.add(fork)
+                    self._queue.append(fork)

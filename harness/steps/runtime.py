@@ -16,6 +16,8 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from harness.report.outcomes import Outcome, VerdictWarning, outcome, verdict_text
 from harness.run.cells import Cell, cell_seed
 from harness.run.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
+from harness.run.variants import consulted_unknowns
+from harness.sdk.profiles import current_reads
 from harness.steps import options
 from harness.timeline import Timeline
 
@@ -183,7 +185,7 @@ class RunState:
             "article": self.article,
             "sdk": sdk,
             "app": strategy.name if strategy is not None else "-",
-            "variant": self.cell.variant.to_json(),
+            "variant": self.cell.variant_json(self.assumptions()),
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
             "reason": result.reason,
@@ -194,6 +196,12 @@ class RunState:
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
         }
+
+    def assumptions(self) -> list[dict[str, Any]]:
+        """The unknown SDK flags this run consulted, with the value it gave each (`harness.run.variants`)."""
+        notes = [step.summary for step in self.timeline.steps]
+        fixed = dict(self.cell.assumed)
+        return [a.to_json() for a in consulted_unknowns(self.cell.profile, current_reads(), notes, fixed=fixed)]
 
 
 STATE = pytest.StashKey[RunState]()  # the run of a scenario item, set by the plugin before its steps run
