@@ -331,7 +331,7 @@ def _step(step: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def assumption_words(assumptions: Iterable[Mapping[str, Any]]) -> str:
-    """"the conversation-updated callback does not fire ... (unknown)": the assumptions of a run in words."""
+    """ "the conversation-updated callback does not fire ... (unknown)": the assumptions of a run in words."""
     return "; ".join(f"{a.get('words') or a.get('flag')} ({a.get('evidence', 'unknown')})" for a in assumptions)
 
 

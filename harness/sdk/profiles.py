@@ -400,8 +400,12 @@ def pins_from_file(path: Path) -> list[str]:
         if not isinstance(table, dict):
             raise DataFileError(path, profile, 'must be a table of flags, e.g. ["ios-1.9"] then flag = true')
         for flag, value in table.items():
-            if not isinstance(value, bool | int | str):
-                raise DataFileError(path, f"{profile}.{flag}", "must be true/false, a number or a string")
+            spec = CAPABILITIES.get(flag)
+            if spec is None:
+                known = ", ".join(CAPABILITIES)
+                raise DataFileError(path, f"{profile}.{flag}", f"unknown capability; allowed: {known}")
+            if not spec.accepts(value):
+                raise DataFileError(path, f"{profile}.{flag}", f"got {value!r}; allowed: {spec.describe()}")
             shown = str(value).lower() if isinstance(value, bool) else str(value)
             pins.append(f"{profile}.{flag}={shown}")
     return pins

@@ -32,7 +32,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     base = _cell(item)
     if base is None or not base.profile or not base.profile.open_flags():
         return None  # nothing unknown about this client: pytest's own protocol runs it once
-    callspec: Any = item.callspec
+    callspec: Any = getattr(item, "callspec", None)
     plan = ForkPlan(base.profile)
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
