@@ -66,7 +66,7 @@ class MinimumVersion:
 
     @property
     def unknowns_text(self) -> str:
-        """What a "safe" claim was tested under, in one bracket."""
+        """What a "safe" claim was tested under, in one bracket (none when no unknown SDK flag is involved)."""
         parts = []
         if self.tested:
             parts.append("unknown SDK behaviour run both ways: " + ", ".join(self.tested))
@@ -74,7 +74,7 @@ class MinimumVersion:
             parts.append("pinned: " + ", ".join(self.pinned))
         if self.assumed:
             parts.append("assumed as profiled: " + ", ".join(self.assumed))
-        return "[" + ("; ".join(parts) or "no unknown SDK behaviour involved") + "]"
+        return f" [{'; '.join(parts)}]" if parts else ""
 
     @property
     def text(self) -> str:
@@ -125,7 +125,7 @@ class Readiness:
         return [
             f"{m.app} on {m.platform} {m.profile.version}+"
             + (" (with degraded recovery)" if m.degraded else "")
-            + f" {m.unknowns_text}"
+            + m.unknowns_text
             for m in self.minimums
             if m.profile is not None
         ]

@@ -80,10 +80,17 @@ def variants_for(tags: Iterable[str]) -> tuple[Variant, ...]:
     return (DEFAULT,)
 
 
-# A flag read when the app is built but used only once something happens: it counts as consulted only when the run's
-# timeline shows that thing (the stream policy is read for every app, and matters only once the stream went down).
-EXERCISED_BY: dict[str, tuple[str, ...]] = {
-    "realtime_reconnect": ("stream down", "reconnect attempt"),
+# A flag read more often than its unknown matters counts as consulted only when the run's timeline shows it mattered,
+# keyed by (flag, the value the run gave it). The stream policy is read whenever an app is built and matters only once
+# the stream went down. The conversation-updated callback is read at every conversation update, but what nobody knows
+# is whether it fires when the *server closes* the conversation (sdk-versions.md §5 Q2): firing on an open
+# conversation only tells the app "open", which changes nothing, so a run where the firing callback never told the
+# app of a close would have run the same without it. A value not listed here counts at every read.
+EXERCISED_BY: dict[tuple[str, CapabilityValue], tuple[str, ...]] = {
+    ("realtime_reconnect", "none"): ("stream down",),
+    ("realtime_reconnect", "backoff"): ("stream down", "reconnect attempt"),
+    ("realtime_reconnect", "fibonacci"): ("stream down", "reconnect attempt"),
+    ("conversation_updated_callback", True): ("(conversation-updated callback)",),
 }
 
 
@@ -95,15 +102,16 @@ def consulted_unknowns(
     `fixed` names flags the run was forked on: they count even when this run did not read them again."""
     if profile is None:
         return []
-    read = {flag for name, flag in reads if name == profile.name} | set(fixed)
+    forced = set(fixed)
+    read = {flag for name, flag in reads if name == profile.name} | forced
     out = []
     for flag in profile.open_flags():
         if flag not in read:
             continue
-        prefixes = EXERCISED_BY.get(flag)
-        if prefixes and flag not in set(fixed) and not any(n.startswith(prefixes) for n in notes):
-            continue
         cap = profile.capabilities[flag]
+        shown_by = EXERCISED_BY.get((flag, cap.value))
+        if shown_by and flag not in forced and not any(mark in note for note in notes for mark in shown_by):
+            continue
         out.append(Assumption(profile.name, flag, cap.value, cap.evidence))
     return out
 
