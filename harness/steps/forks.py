@@ -41,6 +41,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         while (assignment := plan.next()) is not None:
             cell = base.assuming(assignment)
             callspec.params["miaw_cell"] = cell
+            if STATE in item.stash:
+                del item.stash[STATE]  # a fork that fails before its scenario starts must not read the last one's
             with recording_reads() as reads:
                 reports = runtestprotocol(item, nextitem=nextitem, log=False)
             state = item.stash.get(STATE, None)
