@@ -66,7 +66,7 @@ class MinimumVersion:
 
     @property
     def unknowns_text(self) -> str:
-        """What a "safe" claim was tested under, in one bracket (none when no unknown SDK flag is involved)."""
+        """What a "safe" claim was tested under, in parentheses (nothing when no unknown SDK flag is involved)."""
         parts = []
         if self.tested:
             parts.append("unknown SDK behaviour run both ways: " + ", ".join(self.tested))
@@ -74,7 +74,7 @@ class MinimumVersion:
             parts.append("pinned: " + ", ".join(self.pinned))
         if self.assumed:
             parts.append("assumed as profiled: " + ", ".join(self.assumed))
-        return f" [{'; '.join(parts)}]" if parts else ""
+        return f" ({'; '.join(parts)})" if parts else ""
 
     @property
     def text(self) -> str:

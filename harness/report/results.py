@@ -16,9 +16,11 @@ from harness.errors import UserError
 from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report folds cells by the judge's order
 from harness.run.judge import Reason as Reason  # the one list of reason codes; readers accept codes they do not know
 from harness.run.judge import Verdict as Verdict
+from harness.sdk.profiles import CAPABILITIES, CapabilityValue
 
-SCHEMA = "miaw-harness/results@2"
-READABLE_SCHEMAS = ("miaw-harness/results@1", SCHEMA)  # @1 kept every run's evidence inline
+SCHEMA = "miaw-harness/results@3"
+# @1 kept every run's evidence inline; @2 kept reasons, runtime settings and SDK assumptions inline in every run
+READABLE_SCHEMAS = ("miaw-harness/results@1", "miaw-harness/results@2", SCHEMA)
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
 
@@ -337,6 +339,9 @@ def _step(step: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in step.items() if k != "duration_ms"}
 
 
+FORK_LABEL = ", if "  # "<runtime variant>, if <assumption in words>": the label of a run of a forked cell
+
+
 def assumption_words(assumptions: Iterable[Mapping[str, Any]]) -> str:
     """ "the conversation-updated callback does not fire ... (unknown)": the assumptions of a run in words."""
     return "; ".join(f"{a.get('words') or a.get('flag')} ({a.get('evidence', 'unknown')})" for a in assumptions)
@@ -348,7 +353,8 @@ def _label_forks(runs: list[Run]) -> list[Run]:
     if len({tuple(tuple(sorted(a.items())) for a in r.assumptions) for r in runs}) <= 1:
         return runs
     return [
-        replace(r, variant=f"{r.variant}, if {assumption_words(r.assumptions)}") if r.assumptions else r for r in runs
+        replace(r, variant=f"{r.variant}{FORK_LABEL}{assumption_words(r.assumptions)}") if r.assumptions else r
+        for r in runs
     ]
 
 
@@ -469,14 +475,56 @@ def _expand_entry(raw: Sequence[Any], position: int) -> dict[str, Any]:
 
 
 def to_json(results: Results) -> dict[str, Any]:
-    entries, step_lists = _Interned(), _Interned()
-    data = _to_json(results, entries, step_lists)
+    entries, step_lists, reasons = _Interned(), _Interned(), _Interned()
+    variants: dict[str, dict[str, Any]] = {}
+    data = _to_json(results, entries, step_lists, reasons, variants)
+    data["reasons"] = reasons.values
+    data["variants"] = dict(sorted(variants.items()))
     data["step_lists"] = step_lists.values
     data["evidence"] = entries.values
     return data
 
 
-def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dict[str, Any]:
+def _compact_label(label: str, runs: Sequence[Run]) -> str:
+    """`broken_by` in the file: "close-event, if conversation_updated_callback=false" (the words are derived)."""
+    for run in runs:
+        if run.variant == label and run.assumptions:
+            return runtime_variant(run) + FORK_LABEL + ", ".join(_assumption_text(a) for a in run.assumptions)
+    return label
+
+
+def runtime_variant(run: Run) -> str:
+    """The runtime variant of a run, without the SDK assumption its label may name."""
+    return run.variant.split(FORK_LABEL, 1)[0]
+
+
+def _run_settings(run: Run, variants: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A run's runtime settings are stored once per variant name (`variants`); inline only if they differ."""
+    name, settings = runtime_variant(run), dict(run.settings)
+    known = variants.setdefault(name, settings)
+    return {} if known == settings else {"settings": settings}
+
+
+def _assumption_text(a: Mapping[str, Any]) -> str:
+    value = a.get("value")
+    return f"{a.get('flag')}={str(value).lower() if isinstance(value, bool) else value}"
+
+
+def _assumption_of(text: str, sdk: str) -> dict[str, Any]:
+    flag, _, raw = str(text).partition("=")
+    value: CapabilityValue = raw == "true" if raw in ("true", "false") else int(raw) if raw.isdigit() else raw
+    spec = CAPABILITIES.get(flag)
+    words = spec.words(flag, value) if spec is not None else f"{flag} is {raw}"
+    return {"profile": sdk, "flag": flag, "value": value, "evidence": "unknown", "words": words}
+
+
+def _to_json(
+    results: Results,
+    entries: _Interned,
+    step_lists: _Interned,
+    reasons: _Interned,
+    variants: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     shard = {} if results.shard is None else {"shard": {"index": results.shard[0], "total": results.shard[1]}}
     return {
         "schema": SCHEMA,
@@ -516,18 +564,18 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
                 "app": c.app,
                 "verdict": c.verdict.value,
                 "reason_code": c.reason_code,
-                "reason": c.reason,
-                "broken_by": list(c.broken_by),
+                "reason": reasons(c.reason),
+                "broken_by": [_compact_label(b, c.runs) for b in c.broken_by],
                 "runs": [
                     {
-                        "variant": r.variant,
-                        "settings": dict(r.settings),
+                        "variant": runtime_variant(r),
+                        **_run_settings(r, variants),
                         "verdict": r.verdict.value,
                         "reason_code": r.reason_code,
-                        "reason": r.reason,
+                        "reason": reasons(r.reason),
                         "seed": r.seed,
                         "nodeid": r.nodeid,
-                        **({"assumptions": [dict(a) for a in r.assumptions]} if r.assumptions else {}),
+                        **({"assumptions": [_assumption_text(a) for a in r.assumptions]} if r.assumptions else {}),
                         "evidence": [entries(_entry(e, i)) for i, e in enumerate(r.evidence)],
                         "steps": step_lists([dict(s) for s in r.steps]),
                     }
@@ -547,7 +595,7 @@ def dumps(results: Results) -> str:
     for position, key in enumerate(keys):
         value = data[key]
         comma = "," if position < len(keys) - 1 else ""
-        if isinstance(value, list) and value and isinstance(value[0], dict | list):
+        if isinstance(value, list) and value and (isinstance(value[0], dict | list) or key == "reasons"):
             items = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value]
             lines.append(f" {json.dumps(key)}: [")
             lines.extend(f"  {item}," for item in items[:-1])
@@ -571,7 +619,14 @@ def from_json(data: Any, where: str = "results") -> Results:
         readable = " and ".join(repr(s) for s in READABLE_SCHEMAS)
         raise UserError(f"{where}: results schema {schema!r} is not supported (this version reads {readable})")
     try:
-        evidence_of, steps_of = _readers(data, schema == SCHEMA)
+        evidence_of, steps_of = _readers(data, schema != READABLE_SCHEMAS[0])
+        tables = schema == SCHEMA  # @3: reasons, runtime settings and assumptions by reference
+        reasons = [str(text) for text in data["reasons"]] if tables else []
+
+        def reason_of(raw: Any) -> str:
+            return reasons[int(raw)] if tables else str(raw)
+
+        variants = dict(data.get("variants") or {}) if tables else {}
         profiles = [
             Profile(
                 name=p["name"],
@@ -598,33 +653,41 @@ def from_json(data: Any, where: str = "results") -> Results:
             )
             for s in data["scenarios"]
         ]
-        cells = [
-            Cell(
-                scenario_id=c["scenario_id"],
-                sdk=c["sdk"],
-                app=c["app"],
-                verdict=Verdict(c["verdict"]),
-                reason_code=c.get("reason_code", ""),
-                reason=c.get("reason", ""),
-                broken_by=tuple(c.get("broken_by", ())),
-                runs=tuple(
-                    Run(
-                        variant=r["variant"],
-                        settings=r.get("settings", {}),
-                        verdict=Verdict(r["verdict"]),
-                        reason_code=r.get("reason_code", ""),
-                        reason=r.get("reason", ""),
-                        seed=r.get("seed"),
-                        evidence=evidence_of(r.get("evidence", ())),
-                        steps=steps_of(r.get("steps", ())),
-                        nodeid=r.get("nodeid", ""),
-                        assumptions=tuple(r.get("assumptions", ())),
-                    )
-                    for r in c["runs"]
-                ),
+        cells = []
+        for c in data["cells"]:
+            runs = [
+                Run(
+                    variant=r["variant"],
+                    settings=r.get("settings", variants.get(r["variant"], {})),
+                    verdict=Verdict(r["verdict"]),
+                    reason_code=r.get("reason_code", ""),
+                    reason=reason_of(r.get("reason", "")),
+                    seed=r.get("seed"),
+                    evidence=evidence_of(r.get("evidence", ())),
+                    steps=steps_of(r.get("steps", ())),
+                    nodeid=r.get("nodeid", ""),
+                    assumptions=tuple(
+                        _assumption_of(a, c["sdk"]) if tables else dict(a) for a in r.get("assumptions", ())
+                    ),
+                )
+                for r in c["runs"]
+            ]
+            broken_by = tuple(c.get("broken_by", ()))
+            if tables:  # labels and broken_by are derived from the runs, as when the records were folded
+                runs = sorted(_label_forks(runs), key=lambda r: (r.variant, r.nodeid))
+                broken_by = fold(runs)[3]
+            cells.append(
+                Cell(
+                    scenario_id=c["scenario_id"],
+                    sdk=c["sdk"],
+                    app=c["app"],
+                    verdict=Verdict(c["verdict"]),
+                    reason_code=c.get("reason_code", ""),
+                    reason=reason_of(c.get("reason", "")),
+                    broken_by=broken_by,
+                    runs=tuple(runs),
+                )
             )
-            for c in data["cells"]
-        ]
         shard = _shard_of(data.get("shard"))
         names = {p.name for p in profiles}
         ids = {s.id for s in scenarios}

@@ -55,8 +55,18 @@ def test_a_forked_cell_keeps_the_worst_verdict_and_names_the_assumption_that_bro
     ]
     # results.json keeps each run's assumptions and reads them back
     again = from_json(json.loads(dumps(results)))
-    assert again.cells[0].runs[0].assumptions == cell.runs[0].assumptions
-    assert again.cells[0].broken_by == cell.broken_by
+    stored = json.loads(dumps(results))
+    assert stored["cells"][0]["broken_by"] == ["close-event, if conversation_updated_callback=false"]
+    assert [r["assumptions"] for r in stored["cells"][0]["runs"]] == [
+        ["conversation_updated_callback=false"],
+        ["conversation_updated_callback=true"],
+    ]
+    # read back, the wording comes from the capability table
+    assert [(a["flag"], a["value"]) for a in again.cells[0].runs[0].assumptions] == [(CALLBACK, False)]
+    assert again.cells[0].broken_by == (
+        "close-event, if the conversation-updated callback does not fire when the server closes the conversation "
+        "(unknown)",
+    )
     report = render_markdown(results, assess(results))
     assert "if the conversation-updated callback does not fire (unknown)" in report
 
@@ -76,8 +86,8 @@ def test_a_safe_line_lists_the_unknowns_it_was_tested_under() -> None:
     ]
     readiness = assess(aggregate(records, 1, _profiles()))
     assert readiness.safe_for == [
-        "persist-until-closed-event on ios 1.9.0+ [unknown SDK behaviour run both ways: "
-        "conversation_updated_callback (false, true)]"
+        "persist-until-closed-event on ios 1.9.0+ (unknown SDK behaviour run both ways: "
+        "conversation_updated_callback (false, true))"
     ]
 
 
@@ -93,7 +103,7 @@ def test_pins_are_in_every_header_and_in_results_json() -> None:
     assert '<property name="pins" value="ios-1.9.conversation_updated_callback=true"' in render_junit(results)
     assert json.loads(dumps(results))["pins"] == ["ios-1.9.conversation_updated_callback=true"]
     assert readiness.safe_for == [
-        "persist-until-closed-event on ios 1.9.0+ [pinned: ios-1.9.conversation_updated_callback=true]"
+        "persist-until-closed-event on ios 1.9.0+ (pinned: ios-1.9.conversation_updated_callback=true)"
     ]
     unpinned = aggregate(records, 1, _profiles())
     assert "Pinned SDK assumptions: none" in render_markdown(unpinned, assess(unpinned))
