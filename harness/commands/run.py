@@ -31,7 +31,7 @@ from harness.report.readiness import InstallRow, assess, read_install_base
 from harness.report.results import Results, Verdict, aggregate, count_collected, count_finished, counts, load_runs
 from harness.run.cells import DEFAULT_SEED
 from harness.sandbox.config import load_config
-from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
+from harness.sdk.profiles import SdkProfile, apply_pins, load_profiles, pins_from_file, select_profiles
 from harness.sdk.strategies import compatible, load_strategies, select_strategies
 from harness.steps.options import suite_command
 from harness.steps.spelling import check_steps
@@ -54,6 +54,14 @@ class Plan:
     profiles: tuple[SdkProfile, ...]
     install_base: tuple[InstallRow, ...] | None
     out: Path
+    pins: tuple[str, ...] = ()
+
+
+def pins_of(args: argparse.Namespace) -> list[str]:
+    """`--assume-file`'s pins, then `--assume`'s (a later pin of the same flag wins)."""
+    path = getattr(args, "assume_file", None)
+    pins = pins_from_file(path) if path is not None else []
+    return pins + list(getattr(args, "assume", None) or ())
 
 
 CommandFactory = Callable[[argparse.Namespace, Path], Sequence[str]]
@@ -107,6 +115,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", dest="verbosity", action="store_const", const=1, help="every blocked cell and the command"
     )
+    parser.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        metavar="PROFILE.FLAG=VALUE",
+        help="pin an SDK flag verified on a device, e.g. ios-1.9.conversation_updated_callback=true "
+        "(no variant axis for it; repeat)",
+    )
+    parser.add_argument(
+        "--assume-file", type=Path, metavar="FILE", help='pins from a TOML file: ["ios-1.9"] then flag = value lines'
+    )
     add_ci_arguments(parser)
 
 
@@ -145,6 +164,8 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
         command += ["--miaw-profiles-dir", str(directory.resolve())]
     for directory in args.apps_dir:
         command += ["--miaw-apps-dir", str(directory.resolve())]
+    for pin in pins_of(args):
+        command += [f"--miaw-assume={pin}"]
     if args.target:
         command += ["--miaw-target", args.target, "--miaw-org-id", args.org_id, "--miaw-deployment", args.deployment]
         if args.ca_bundle:
@@ -188,7 +209,10 @@ def plan(args: argparse.Namespace) -> Plan:
         )
     elif args.ca_bundle or args.interactive:
         raise UserError("--ca-bundle and --interactive go with --target")
-    profiles = select_profiles(load_profiles(args.profiles_dir), args.sdk or ["*"])
+    if getattr(args, "assume_file", None) is not None and not Path(args.assume_file).is_file():
+        raise UserError(f"--assume-file {args.assume_file} is not a file")
+    pins = pins_of(args)
+    profiles = select_profiles(apply_pins(load_profiles(args.profiles_dir), pins), args.sdk or ["*"])
     strategies = select_strategies(load_strategies(args.apps_dir), args.app or ["*"])
     if not any(compatible(p, s) for p in profiles for s in strategies):
         raise UserError(
@@ -199,7 +223,7 @@ def plan(args: argparse.Namespace) -> Plan:
     out = args.out.resolve()
     check_out_dir(out)
     check_summary_path(args)
-    return Plan(tuple(profiles), install, out)
+    return Plan(tuple(profiles), install, out, tuple(pins))
 
 
 def execute(args: argparse.Namespace, command: CommandFactory, console: Console | None = None) -> int:
@@ -221,6 +245,8 @@ def _execute(
 ) -> int:
     if verbosity >= 0:
         console.print(f"seed {args.seed}")
+        if checked.pins:
+            console.print("pinned SDK assumptions: " + ", ".join(checked.pins), markup=False, soft_wrap=True)
     sweep_results_dirs()
     grace_s = TARGET_CLEANUP_GRACE_S if args.target else CLEANUP_GRACE_S
     with tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-") as tmp:

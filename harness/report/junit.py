@@ -86,6 +86,7 @@ def render_junit(results: Results, fail_on: str = "blocked") -> str:
         ET.SubElement(props, "property", name="app_strategy", value=first.app)
         ET.SubElement(props, "property", name="seed", value=str(results.seed))
         ET.SubElement(props, "property", name="fail_on", value=fail_on)
+        ET.SubElement(props, "property", name="pins", value=", ".join(results.pins()) or "none")
         suite_time: float | None = 0.0
         for cell in cells:
             seconds = cell_seconds(cell)

@@ -76,6 +76,14 @@ def _ways_back(results: Results) -> list[str]:
     ]
 
 
+def pins_line(results: Results) -> str:
+    """The header line every report prints: SDK behaviour a team pinned with `--assume` instead of running both ways."""
+    pins = results.pins()
+    if not pins:
+        return "Pinned SDK assumptions: none (every unknown SDK behaviour a scenario consulted ran under each value)."
+    return "Pinned SDK assumptions (`--assume`): " + ", ".join(f"`{p}`" for p in pins) + "."
+
+
 def render_markdown(results: Results, readiness: Readiness) -> str:
     lines = ["# Session-Based Chat conformance", ""]
     lines += [f"**{readiness.headline}**", "", f"**{readiness.blocks_line}**", ""]
@@ -85,6 +93,7 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
             f"{len(results.scenarios)} scenarios · {len(results.matrix_apps())} app strategies",
             "",
         ]
+    lines += [pins_line(results), ""]
     lines += [
         "## Minimum SDK version that blocks no user",
         "",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from harness.errors import UserError
 from harness.report.results import Profile, Results, Verdict, version_key
+from harness.sdk.profiles import CAPABILITIES
 
 
 class Standing(StrEnum):
@@ -61,6 +62,21 @@ class MinimumVersion:
     profile: Profile | None  # None: even the newest bundled version blocks users
     degraded: bool = False  # some version from `profile` up recovers only with a lost message or a lying UI
     clean: Profile | None = None  # the oldest version from which every newer one passes every scenario
+    tested: tuple[str, ...] = ()  # unknown SDK flags the verdicts rest on, each run under every plausible value
+    pinned: tuple[str, ...] = ()  # flags fixed by `--assume` in the versions this line covers
+    assumed: tuple[str, ...] = ()  # unknown flags that open no axis (delays, counts, texts): taken as profiled
+
+    @property
+    def unknowns_text(self) -> str:
+        """What a "safe" claim was tested under, in parentheses (nothing when no unknown SDK flag is involved)."""
+        parts = []
+        if self.tested:
+            parts.append("unknown SDK behaviour run both ways: " + ", ".join(self.tested))
+        if self.pinned:
+            parts.append("pinned: " + ", ".join(self.pinned))
+        if self.assumed:
+            parts.append("assumed as profiled: " + ", ".join(self.assumed))
+        return f" ({'; '.join(parts)})" if parts else ""
 
     @property
     def text(self) -> str:
@@ -109,7 +125,9 @@ class Readiness:
     @property
     def safe_for(self) -> list[str]:
         return [
-            f"{m.app} on {m.platform} {m.profile.version}+" + (" (with degraded recovery)" if m.degraded else "")
+            f"{m.app} on {m.platform} {m.profile.version}+"
+            + (" (with degraded recovery)" if m.degraded else "")
+            + m.unknowns_text
             for m in self.minimums
             if m.profile is not None
         ]
@@ -163,7 +181,9 @@ def assess(results: Results, install_base: Sequence[InstallRow] | None = None) -
             standing = standing_of([c.verdict for c in mine])
             standings.append(ProfileStanding(app, profile, standing, failing, blocked, degraded))
     minimums = [
-        _minimum(app, platform, [s for s in standings if s.app == app and s.profile.platform == platform])
+        _with_unknowns(
+            results, _minimum(app, platform, [s for s in standings if s.app == app and s.profile.platform == platform])
+        )
         for app in results.matrix_apps()
         for platform in results.platforms()
         if any(s.app == app and s.profile.platform == platform for s in standings)
@@ -188,6 +208,43 @@ def _minimum(app: str, platform: str, rows: Sequence[ProfileStanding]) -> Minimu
         if not degraded:
             clean = row.profile
     return MinimumVersion(app, platform, minimum, degraded, clean)
+
+
+def _with_unknowns(results: Results, minimum: MinimumVersion) -> MinimumVersion:
+    """The unknowns behind a minimum-version line: what its cells forked on, what was pinned, what was assumed."""
+    if minimum.profile is None:
+        return minimum
+    low = minimum.profile.sort_key
+    covered = [p for p in results.sdk_profiles() if p.platform == minimum.platform and p.sort_key >= low]
+    names = {p.name for p in covered}
+    tried: dict[str, set[str]] = {}
+    for cell in results.cells:
+        if cell.app != minimum.app or cell.sdk not in names:
+            continue
+        for run in cell.runs:
+            for a in run.assumptions:
+                if a.get("evidence") == "unknown":
+                    tried.setdefault(str(a.get("flag")), set()).add(_shown(a.get("value")))
+    tested = tuple(f"{flag} ({', '.join(sorted(values))})" for flag, values in sorted(tried.items()))
+    pinned = tuple(pin for pin in results.pins() if pin.split("=", 1)[0].rsplit(".", 1)[0] in names)
+    assumed = sorted(
+        {
+            flag
+            for p in covered
+            for flag, cap in p.capabilities.items()
+            if cap.evidence == "unknown" and flag not in tried and not _is_axis(flag)
+        }
+    )
+    return replace(minimum, tested=tested, pinned=pinned, assumed=tuple(assumed))
+
+
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _is_axis(flag: str) -> bool:
+    spec = CAPABILITIES.get(flag)
+    return spec is None or bool(spec.axis_values())
 
 
 def _advice(results: Results) -> tuple[Advice, ...]:

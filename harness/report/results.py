@@ -18,9 +18,11 @@ from harness.run.judge import SEVERITY as SEVERITY  # re-exported: the report fo
 from harness.run.judge import Reason as Reason  # the one list of reason codes; readers accept codes they do not know
 from harness.run.judge import Verdict as Verdict
 from harness.run.records import RunRecord, read_record
+from harness.sdk.profiles import CAPABILITIES, CapabilityValue
 
-SCHEMA = "miaw-harness/results@2"
-READABLE_SCHEMAS = ("miaw-harness/results@1", SCHEMA)  # @1 kept every run's evidence inline
+SCHEMA = "miaw-harness/results@3"
+# @1 kept every run's evidence inline; @2 kept reasons, runtime settings and SDK assumptions inline in every run
+READABLE_SCHEMAS = ("miaw-harness/results@1", "miaw-harness/results@2", SCHEMA)
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
 
@@ -38,7 +40,7 @@ def platform_rank(platform: str) -> tuple[int, str]:
 @dataclass(frozen=True, slots=True)
 class Capability:
     value: Any
-    evidence: str  # "documented" | "inferred" | "unknown"
+    evidence: str  # "documented" | "inferred" | "unknown" | "pinned" (fixed by `--assume`)
     source: str = ""
 
 
@@ -93,6 +95,8 @@ class Run:
     steps: tuple[Mapping[str, Any], ...]
     nodeid: str = ""
     recovery: str | None = None  # how the user got back to a rep (a `RecoveryPath` value); None: not attempted
+    # the unknown SDK flags the run consulted and the value it gave each: {profile, flag, value, evidence, words}
+    assumptions: tuple[Mapping[str, Any], ...] = ()
     # wall-clock time of the run, when read from its record: never written to results.json (not reproducible)
     duration_ms: float | None = field(default=None, compare=False)
     step_ms: tuple[float | None, ...] = field(default=(), compare=False)  # the same, per Gherkin step
@@ -167,6 +171,15 @@ class Results:
         """The matrix rows: profiles of an SDK platform (org-level checks run without an SDK and are listed apart)."""
         return [p for p in self.profiles if p.platform in PLATFORM_ORDER]
 
+    def pins(self) -> list[str]:
+        """SDK flags a team pinned (`--assume PROFILE.FLAG=VALUE`): no variant axis, printed in every header."""
+        return [
+            f"{p.name}.{name}={str(c.value).lower() if isinstance(c.value, bool) else c.value}"
+            for p in self.profiles
+            for name, c in p.capabilities.items()
+            if c.evidence == "pinned"
+        ]
+
     def matrix_apps(self) -> list[str]:
         """App strategies with at least one cell on an SDK profile."""
         rows = {p.name for p in self.sdk_profiles()}
@@ -213,15 +226,22 @@ def count_collected(directory: Path) -> int | None:
     return total
 
 
+_NODEID = re.compile(rb'"nodeid":"((?:[^"\\]|\\.)*)"')
+
+
 def count_finished(directory: Path) -> int:
-    total = 0
+    """Collected items that wrote a record: an item forked on an unknown SDK flag writes one per fork, counted once."""
+    done: set[bytes] = set()
     for path in directory.glob("runs-*.jsonl"):
         try:
             with path.open("rb") as handle:
-                total += sum(1 for line in handle if line.endswith(b"\n"))
+                for number, line in enumerate(handle):
+                    if line.endswith(b"\n"):
+                        match = _NODEID.search(line)
+                        done.add(match[1] if match else f"{path.name}:{number}".encode())
         except OSError:
             continue
-    return total
+    return len(done)
 
 
 def _variant_name(record: RunRecord) -> str:
@@ -301,6 +321,7 @@ def _run_from(record: RunRecord) -> Run:
         steps=tuple(_step(s) for s in record.get("steps") or ()),
         nodeid=str(record.get("nodeid", "")),
         recovery=_recovery_of(record.get("recovery")),
+        assumptions=tuple(dict(a) for a in variant.get("assumptions") or () if isinstance(a, dict)),
         duration_ms=_ms(record.get("duration_ms")),
         step_ms=tuple(_ms(s.get("duration_ms")) for s in record.get("steps") or ()),
     )
@@ -332,6 +353,25 @@ def recovery_in_app(path: str | None) -> bool | None:
         return None if path is None else RecoveryPath(path).in_app
     except ValueError:
         return None
+
+
+FORK_LABEL = ", if "  # "<runtime variant>, if <assumption in words>": the label of a run of a forked cell
+
+
+def assumption_words(assumptions: Iterable[Mapping[str, Any]]) -> str:
+    """ "the conversation-updated callback does not fire ... (unknown)": the assumptions of a run in words."""
+    return "; ".join(f"{a.get('words') or a.get('flag')} ({a.get('evidence', 'unknown')})" for a in assumptions)
+
+
+def _label_forks(runs: list[Run]) -> list[Run]:
+    """Runs of a cell that forked on an unknown SDK flag read "<runtime variant>, if <assumption>", so that the
+    cell's `broken_by` names the assumption that broke it; a cell that never forked keeps the runtime names."""
+    if len({tuple(tuple(sorted(a.items())) for a in r.assumptions) for r in runs}) <= 1:
+        return runs
+    return [
+        replace(r, variant=f"{r.variant}{FORK_LABEL}{assumption_words(r.assumptions)}") if r.assumptions else r
+        for r in runs
+    ]
 
 
 def fold(runs: Sequence[Run]) -> tuple[Verdict, str, str, tuple[str, ...]]:
@@ -372,7 +412,7 @@ def aggregate(records: Iterable[RunRecord], seed: int | None, profiles: Iterable
             )
     cells = []
     for (sid, sdk, app), runs in by_cell.items():
-        ordered = tuple(sorted(runs, key=lambda r: (r.variant, r.nodeid)))
+        ordered = tuple(sorted(_label_forks(runs), key=lambda r: (r.variant, r.nodeid)))
         verdict, code, reason, broken_by = fold(ordered)
         cells.append(Cell(sid, sdk, app, verdict, code, reason, broken_by, ordered))
     return _ordered(seed, seen_profiles.values(), scenarios.values(), apps, cells)
@@ -451,19 +491,62 @@ def _expand_entry(raw: Sequence[Any], position: int) -> dict[str, Any]:
 
 
 def to_json(results: Results) -> dict[str, Any]:
-    entries, step_lists = _Interned(), _Interned()
-    data = _to_json(results, entries, step_lists)
+    entries, step_lists, reasons = _Interned(), _Interned(), _Interned()
+    variants: dict[str, dict[str, Any]] = {}
+    data = _to_json(results, entries, step_lists, reasons, variants)
+    data["reasons"] = reasons.values
+    data["variants"] = dict(sorted(variants.items()))
     data["step_lists"] = step_lists.values
     data["evidence"] = entries.values
     return data
 
 
-def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dict[str, Any]:
+def _compact_label(label: str, runs: Sequence[Run]) -> str:
+    """`broken_by` in the file: "close-event, if conversation_updated_callback=false" (the words are derived)."""
+    for run in runs:
+        if run.variant == label and run.assumptions:
+            return runtime_variant(run) + FORK_LABEL + ", ".join(_assumption_text(a) for a in run.assumptions)
+    return label
+
+
+def runtime_variant(run: Run) -> str:
+    """The runtime variant of a run, without the SDK assumption its label may name."""
+    return run.variant.split(FORK_LABEL, 1)[0]
+
+
+def _run_settings(run: Run, variants: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A run's runtime settings are stored once per variant name (`variants`); inline only if they differ."""
+    name, settings = runtime_variant(run), dict(run.settings)
+    known = variants.setdefault(name, settings)
+    return {} if known == settings else {"settings": settings}
+
+
+def _assumption_text(a: Mapping[str, Any]) -> str:
+    value = a.get("value")
+    return f"{a.get('flag')}={str(value).lower() if isinstance(value, bool) else value}"
+
+
+def _assumption_of(text: str, sdk: str) -> dict[str, Any]:
+    flag, _, raw = str(text).partition("=")
+    value: CapabilityValue = raw == "true" if raw in ("true", "false") else int(raw) if raw.isdigit() else raw
+    spec = CAPABILITIES.get(flag)
+    words = spec.words(flag, value) if spec is not None else f"{flag} is {raw}"
+    return {"profile": sdk, "flag": flag, "value": value, "evidence": "unknown", "words": words}
+
+
+def _to_json(
+    results: Results,
+    entries: _Interned,
+    step_lists: _Interned,
+    reasons: _Interned,
+    variants: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     shard = {} if results.shard is None else {"shard": {"index": results.shard[0], "total": results.shard[1]}}
     return {
         "schema": SCHEMA,
         "seed": results.seed,
         **shard,
+        "pins": results.pins(),
         "apps": list(results.apps),
         "profiles": [
             {
@@ -497,19 +580,20 @@ def _to_json(results: Results, entries: _Interned, step_lists: _Interned) -> dic
                 "app": c.app,
                 "verdict": c.verdict.value,
                 "reason_code": c.reason_code,
-                "reason": c.reason,
+                "reason": reasons(c.reason),
                 "recovery": c.recovery,
-                "broken_by": list(c.broken_by),
+                "broken_by": [_compact_label(b, c.runs) for b in c.broken_by],
                 "runs": [
                     {
-                        "variant": r.variant,
-                        "settings": dict(r.settings),
+                        "variant": runtime_variant(r),
+                        **_run_settings(r, variants),
                         "verdict": r.verdict.value,
                         "reason_code": r.reason_code,
-                        "reason": r.reason,
+                        "reason": reasons(r.reason),
                         "seed": r.seed,
                         "nodeid": r.nodeid,
                         "recovery": r.recovery,
+                        **({"assumptions": [_assumption_text(a) for a in r.assumptions]} if r.assumptions else {}),
                         "evidence": [entries(_entry(e, i)) for i, e in enumerate(r.evidence)],
                         "steps": step_lists([dict(s) for s in r.steps]),
                     }
@@ -529,7 +613,7 @@ def dumps(results: Results) -> str:
     for position, key in enumerate(keys):
         value = data[key]
         comma = "," if position < len(keys) - 1 else ""
-        if isinstance(value, list) and value and isinstance(value[0], dict | list):
+        if isinstance(value, list) and value and (isinstance(value[0], dict | list) or key == "reasons"):
             items = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value]
             lines.append(f" {json.dumps(key)}: [")
             lines.extend(f"  {item}," for item in items[:-1])
@@ -553,7 +637,14 @@ def from_json(data: Any, where: str = "results") -> Results:
         readable = " and ".join(repr(s) for s in READABLE_SCHEMAS)
         raise UserError(f"{where}: results schema {schema!r} is not supported (this version reads {readable})")
     try:
-        evidence_of, steps_of = _readers(data, schema == SCHEMA)
+        evidence_of, steps_of = _readers(data, schema != READABLE_SCHEMAS[0])
+        tables = schema == SCHEMA  # @3: reasons, runtime settings and assumptions by reference
+        reasons = [str(text) for text in data["reasons"]] if tables else []
+
+        def reason_of(raw: Any) -> str:
+            return reasons[int(raw)] if tables else str(raw)
+
+        variants = dict(data.get("variants") or {}) if tables else {}
         profiles = [
             Profile(
                 name=p["name"],
@@ -580,33 +671,42 @@ def from_json(data: Any, where: str = "results") -> Results:
             )
             for s in data["scenarios"]
         ]
-        cells = [
-            Cell(
-                scenario_id=c["scenario_id"],
-                sdk=c["sdk"],
-                app=c["app"],
-                verdict=Verdict(c["verdict"]),
-                reason_code=c.get("reason_code", ""),
-                reason=c.get("reason", ""),
-                broken_by=tuple(c.get("broken_by", ())),
-                runs=tuple(
-                    Run(
-                        variant=r["variant"],
-                        settings=r.get("settings", {}),
-                        verdict=Verdict(r["verdict"]),
-                        reason_code=r.get("reason_code", ""),
-                        reason=r.get("reason", ""),
-                        seed=r.get("seed"),
-                        evidence=evidence_of(r.get("evidence", ())),
-                        steps=steps_of(r.get("steps", ())),
-                        nodeid=r.get("nodeid", ""),
-                        recovery=_recovery_of(r.get("recovery")),
-                    )
-                    for r in c["runs"]
-                ),
+        cells = []
+        for c in data["cells"]:
+            runs = [
+                Run(
+                    variant=r["variant"],
+                    settings=r.get("settings", variants.get(r["variant"], {})),
+                    verdict=Verdict(r["verdict"]),
+                    reason_code=r.get("reason_code", ""),
+                    reason=reason_of(r.get("reason", "")),
+                    seed=r.get("seed"),
+                    evidence=evidence_of(r.get("evidence", ())),
+                    steps=steps_of(r.get("steps", ())),
+                    nodeid=r.get("nodeid", ""),
+                    recovery=_recovery_of(r.get("recovery")),
+                    assumptions=tuple(
+                        _assumption_of(a, c["sdk"]) if tables else dict(a) for a in r.get("assumptions", ())
+                    ),
+                )
+                for r in c["runs"]
+            ]
+            broken_by = tuple(c.get("broken_by", ()))
+            if tables:  # labels and broken_by are derived from the runs, as when the records were folded
+                runs = sorted(_label_forks(runs), key=lambda r: (r.variant, r.nodeid))
+                broken_by = fold(runs)[3]
+            cells.append(
+                Cell(
+                    scenario_id=c["scenario_id"],
+                    sdk=c["sdk"],
+                    app=c["app"],
+                    verdict=Verdict(c["verdict"]),
+                    reason_code=c.get("reason_code", ""),
+                    reason=reason_of(c.get("reason", "")),
+                    broken_by=broken_by,
+                    runs=tuple(runs),
+                )
             )
-            for c in data["cells"]
-        ]
         shard = _shard_of(data.get("shard"))
         names = {p.name for p in profiles}
         ids = {s.id for s in scenarios}

@@ -6,9 +6,11 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from harness.run.variants import Variant, variants_for
-from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
+from harness.run.records import VariantInfo
+from harness.run.variants import Assignment, Variant, variants_for
+from harness.sdk.profiles import SdkProfile, apply_pins, load_profiles, select_profiles
 from harness.sdk.strategies import AppStrategy, compatible, load_strategies, select_strategies
 
 __all__ = ["DEFAULT_SEED", "ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
@@ -24,12 +26,31 @@ class Cell:
     profile: SdkProfile | None
     strategy: AppStrategy | None
     variant: Variant
+    # Values this run gives SDK flags nobody knows (the SDK variant axis); empty: the profile's own values.
+    assumed: Assignment = ()
 
     @property
     def id(self) -> str:
+        """The cell's identity (and its seed): the same for every SDK assumption it runs under."""
         if self.profile is None or self.strategy is None:
             return f"org/{self.variant.name}"
         return f"{self.profile.name}/{self.strategy.name}/{self.variant.name}"
+
+    def assuming(self, assignment: Assignment) -> Cell:
+        """This cell with its profile's unknown flags set as `assignment` says (a fork of the same run)."""
+        if self.profile is None or not assignment:
+            return Cell(self.profile, self.strategy, self.variant, ())
+        profile = self.profile
+        for flag, value in assignment:
+            profile = profile.assume(flag, value)
+        return Cell(profile, self.strategy, self.variant, assignment)
+
+    def variant_json(self, assumptions: list[dict[str, Any]] | None = None) -> VariantInfo:
+        """The record's `variant`: the runtime variant and the SDK assumptions the run's verdict rested on."""
+        data = VariantInfo(name=self.variant.name, settings=dict(self.variant.settings))
+        if assumptions:
+            data["assumptions"] = assumptions
+        return data
 
 
 @dataclass(frozen=True)
@@ -46,8 +67,9 @@ class Selection:
         app_patterns: Sequence[str] = (),
         profiles_dirs: Sequence[Path] = (),
         apps_dirs: Sequence[Path] = (),
+        pins: Sequence[str] = (),
     ) -> Selection:
-        profiles = load_profiles(profiles_dirs)
+        profiles = apply_pins(load_profiles(profiles_dirs), pins)
         strategies = load_strategies(apps_dirs)
         if sdk_patterns:
             profiles = select_profiles(profiles, sdk_patterns)

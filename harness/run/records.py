@@ -7,7 +7,7 @@ builds it (`harness.steps.runtime.RunState.record`) and `harness.report.results`
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from harness.errors import UserError
 
@@ -23,6 +23,7 @@ class SdkInfo(TypedDict):
 class VariantInfo(TypedDict):
     name: str
     settings: dict[str, Any]
+    assumptions: NotRequired[list[dict[str, Any]]]  # the unknown SDK flags the run consulted, with their values
 
 
 ORG_SDK = SdkInfo(name="org-settings", platform="org", version="-")  # the row of checks without an SDK profile

@@ -13,6 +13,7 @@ from harness.errors import UserError
 from harness.paths import features_dir
 from harness.report.outcomes import FAIL_ON
 from harness.run.cells import DEFAULT_SEED, Selection
+from harness.sdk.profiles import pins_from_file
 
 _SELECTION = pytest.StashKey[Selection]()
 _FEATURES: list[Path] = []  # explicit registry: read by harness.steps.suite at collection time
@@ -65,6 +66,16 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--miaw-fail-on", choices=FAIL_ON, default="blocked", help="Verdicts that fail a test (default blocked)."
     )
+    group.addoption(
+        "--miaw-assume",
+        action="append",
+        default=[],
+        metavar="PROFILE.FLAG=VALUE",
+        help="Pin an SDK flag to a value verified on a device (no variant axis for it; repeat).",
+    )
+    group.addoption(
+        "--miaw-assume-file", default=None, metavar="FILE", help='Pins from a TOML file: ["ios-1.9"] flag = value.'
+    )
 
 
 def wanted(config: pytest.Config) -> bool:
@@ -78,7 +89,18 @@ def wanted(config: pytest.Config) -> bool:
         return True
     if config.getoption("miaw_seed") is not None:
         return True
-    names = ("sdk", "app", "features", "profiles_dir", "apps_dir", "results", "target", "interactive")
+    names = (
+        "sdk",
+        "app",
+        "features",
+        "profiles_dir",
+        "apps_dir",
+        "results",
+        "target",
+        "interactive",
+        "assume",
+        "assume_file",
+    )
     return any(config.getoption(f"miaw_{name}") for name in names)
 
 
@@ -93,7 +115,24 @@ def configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"feature path not found: {', '.join(missing)}")
     _FEATURES[:] = [p.resolve() for p in paths] or [features_dir()]
     register_tags(config)
-    selection(config)  # bad patterns or profile files stop the session here, with one line
+    selection(config)  # bad patterns, profile files or pins stop the session here, with one line
+    if not config.pluginmanager.has_plugin(FORKS_PLUGIN):
+        from harness.steps import forks
+
+        config.pluginmanager.register(forks, FORKS_PLUGIN)
+
+
+FORKS_PLUGIN = "miaw-sdk-forks"
+
+
+def pins(config: pytest.Config) -> list[str]:
+    """`--miaw-assume` pins, after those of `--miaw-assume-file` (a later pin of the same flag wins)."""
+    out: list[str] = []
+    path = config.getoption("miaw_assume_file", None)
+    if path:
+        out.extend(pins_from_file(Path(path)))
+    out.extend(config.getoption("miaw_assume", None) or ())
+    return out
 
 
 KNOWN_TAGS: dict[str, str] = {
@@ -143,6 +182,7 @@ def selection(config: pytest.Config) -> Selection:
             config.getoption("miaw_app"),
             [Path(p) for p in config.getoption("miaw_profiles_dir")],
             [Path(p) for p in config.getoption("miaw_apps_dir")],
+            pins(config),
         )
     except UserError as exc:
         raise pytest.UsageError(str(exc)) from exc

@@ -16,7 +16,9 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from harness.report.outcomes import Outcome, VerdictWarning, outcome, verdict_text
 from harness.run.cells import Cell, cell_seed
 from harness.run.judge import NeedsRep, NotApplicable, Observations, Verdict, VerdictResult, judge
-from harness.run.records import ORG_SDK, RunRecord, SdkInfo, VariantInfo
+from harness.run.records import ORG_SDK, RunRecord, SdkInfo
+from harness.run.variants import consulted_unknowns
+from harness.sdk.profiles import current_reads
 from harness.steps import options
 from harness.timeline import Timeline
 
@@ -173,7 +175,6 @@ class RunState:
             if profile is not None
             else ORG_SDK
         )
-        variant = self.cell.variant
         return {
             "scenario_id": self.scenario_id,
             "scenario": self.scenario_name,
@@ -185,7 +186,7 @@ class RunState:
             "article": self.article,
             "sdk": sdk,
             "app": strategy.name if strategy is not None else "-",
-            "variant": VariantInfo(name=variant.name, settings=dict(variant.settings)),
+            "variant": self.cell.variant_json(self.assumptions()),
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
             "reason": result.reason,
@@ -197,6 +198,12 @@ class RunState:
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
         }
+
+    def assumptions(self) -> list[dict[str, Any]]:
+        """The unknown SDK flags this run consulted, with the value it gave each (`harness.run.variants`)."""
+        notes = [step.summary for step in self.timeline.steps]
+        fixed = dict(self.cell.assumed)
+        return [a.to_json() for a in consulted_unknowns(self.cell.profile, current_reads(), notes, fixed=fixed)]
 
 
 STATE = pytest.StashKey[RunState]()  # the run of a scenario item, set by the plugin before its steps run

@@ -51,6 +51,18 @@ def test_a_settings_file_fills_in_what_flags_leave_out(
     assert (args.workers, args.fail_on, args.verbosity, args.interactive) == (0, "degraded", -1, False)
 
 
+def test_pins_can_come_from_the_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured: list[argparse.Namespace]
+) -> None:
+    (tmp_path / "miaw-harness.toml").write_text(
+        'assume = ["ios-1.9.conversation_updated_callback=true"]\nassume-file = "pins.toml"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run"]) == 0
+    assert captured[0].assume == ["ios-1.9.conversation_updated_callback=true"]
+    assert captured[0].assume_file == tmp_path / "pins.toml"  # relative to the settings file
+
+
 def test_pyproject_tool_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured: list[argparse.Namespace]
 ) -> None:

@@ -135,6 +135,11 @@ def test_nothing_collected_is_a_user_error(tmp_path: Path) -> None:
         (["--apps-dir", "nowhere"], "--apps-dir nowhere is not a directory"),
         (["--ca-bundle", "ca.pem"], "--ca-bundle and --interactive go with --target"),
         (["--install-base", "missing.csv"], "cannot read install base missing.csv"),
+        (["--assume", "ios-9.9.conversation_updated_callback=true"], "no SDK profile 'ios-9.9'"),
+        (["--assume", "ios-1.9.no_such_flag=true"], "no capability 'no_such_flag'"),
+        (["--assume", "ios-1.9.conversation_updated_callback=1"], "got '1'; allowed: true or false"),
+        (["--assume", "conversation_updated_callback"], "expected PROFILE.FLAG=VALUE"),
+        (["--assume-file", "missing.toml"], "--assume-file missing.toml is not a file"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_anything_runs(
@@ -187,6 +192,24 @@ def test_the_pytest_command_carries_every_option(tmp_path: Path) -> None:
         "-n 2",
     ):
         assert part in joined
+
+
+def test_pins_reach_the_suite_file_first_and_a_bad_pin_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = tmp_path / "pins.toml"
+    pins.write_text('["ios-1.9"]\nconversation_updated_callback = false\n', encoding="utf-8")
+    args = _args("--assume-file", str(pins), "--assume", "ios-1.10.conversation_updated_callback=true")
+    command = " ".join(run_command.pytest_command(args, tmp_path / "results"))
+    assert (
+        "--miaw-assume=ios-1.9.conversation_updated_callback=false "
+        "--miaw-assume=ios-1.10.conversation_updated_callback=true"
+    ) in command
+    pins.write_text('["ios-1.9"]\nconversation_updated_callback = "no"\n', encoding="utf-8")
+    assert main(["run", "--assume-file", str(pins), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "key 'ios-1.9.conversation_updated_callback': got 'no'; allowed: true or false" in err
 
 
 def test_the_default_seed_is_fixed_and_serial_adds_no_workers(tmp_path: Path) -> None:

@@ -153,7 +153,10 @@ def _data() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d.update(schema="miaw-harness/results@3"), "results@3.*not supported.*results@1.*results@2"),
+        (
+            lambda d: d.update(schema="miaw-harness/results@4"),
+            "results@4.*not supported.*results@1.*results@2.*results@3",
+        ),
         (lambda d: d["cells"][0]["runs"][0].update(evidence=[10**6]), "malformed results file"),
         (lambda d: d.pop("evidence"), "malformed results file"),
         (lambda d: d.pop("schema"), "None is not supported"),
@@ -197,9 +200,22 @@ def test_shared_evidence_is_stored_once_and_read_back_whole(tmp_path: Path) -> N
     assert read_results_text(tmp_path, dumps(results)) == results
 
 
-def test_results_written_by_the_previous_schema_still_read(tmp_path: Path) -> None:
+def _as_schema_2(data: dict[str, Any]) -> dict[str, Any]:
+    """@3 -> @2: reasons and runtime settings inline in every cell and run."""
+    reasons, variants = data.pop("reasons"), data.pop("variants")
+    data["schema"] = "miaw-harness/results@2"
+    for cell in data["cells"]:
+        cell["reason"] = reasons[cell["reason"]]
+        for run in cell["runs"]:
+            run["reason"] = reasons[run["reason"]]
+            run.setdefault("settings", variants[run["variant"]])
+    return data
+
+
+def test_results_written_by_the_previous_schemas_still_read(tmp_path: Path) -> None:
     results = aggregate(matrix_records(), 42, fake_profiles())
-    data = json.loads(dumps(results))
+    data = _as_schema_2(json.loads(dumps(results)))
+    assert read_results_text(tmp_path, json.dumps(data)) == results
     entries, lists = data.pop("evidence"), data.pop("step_lists")
     data["schema"] = "miaw-harness/results@1"
     for cell in data["cells"]:

@@ -45,7 +45,7 @@ def target_run(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> di
 
 def _cells(target_run: dict[str, object]) -> list[dict[str, object]]:
     results = json.loads((Path(str(target_run["out"])) / "results.json").read_text(encoding="utf-8"))
-    return list(results["cells"])
+    return [{**c, "reason": results["reasons"][c["reason"]]} for c in results["cells"]]  # reasons are stored once
 
 
 def test_rep_scenarios_come_out_as_needs_a_rep_never_as_pass(target_run: dict[str, object]) -> None:
