@@ -110,10 +110,8 @@ def main() -> None:
     for named in (False, True):
         collect = [suite(1, "--collect-only", named_plugins=named)[:2] for _ in range(args.rounds)]
         how = "plugins named, autoload off (as `run`)" if named else "every installed plugin autoloaded"
-        print(
-            f"start-up + collection of the bundled matrix (one pytest process, {how}): "
-            f"{statistics.median(c[1] for c in collect):.2f} s CPU, {statistics.median(c[0] for c in collect):.2f} s wall"
-        )
+        cpu, wall = statistics.median(c[1] for c in collect), statistics.median(c[0] for c in collect)
+        print(f"start-up + collection of the bundled matrix (one process, {how}): {cpu:.2f} s CPU, {wall:.2f} s wall")
     for workers in args.workers:
         walls, cpus, per_test = [], [], []
         count = 0
