@@ -1,6 +1,6 @@
 """Where the send-message path spends its CPU: the ASGI app called in-process (no HTTP), profiled with cProfile.
 
-    python bench/profile_send.py [--requests 20000] [--top 25] [--bare]
+    python bench/profile_send.py [--requests 20000] [--top 25] [--bare] [--gc-policy]
 
 The app is driven exactly as uvicorn drives it (scope, receive, send), with a real signed token, a real open
 conversation and a unique message id per request, so the figures are the app's own work: routing, token check,
@@ -105,7 +105,17 @@ async def run(driver: Driver, path: str, auth: list[tuple[bytes, bytes]], start:
 
 async def main_async(args: argparse.Namespace) -> None:
     driver, path, auth = await prepare(args.bare)
+    if args.gc_policy:
+        from harness.server import gcpolicy
+
+        gcpolicy.install()  # what `miaw-harness serve` runs with
     costs = await run(driver, path, auth, 0, args.requests)
+    slowest = sorted(costs, reverse=True)
+    print(
+        f"slowest requests (CPU ms: the collector's pauses): {', '.join(f'{c * 1000:.1f}' for c in slowest[:5])}"
+        f"; 99.9th percentile {slowest[len(costs) // 1000] * 1000:.2f} ms; garbage collector "
+        + ("policy of `serve` installed" if args.gc_policy else "left at CPython's default (--gc-policy: as `serve`)")
+    )
     tenth = max(1, len(costs) // 10)
     first, last = sum(costs[:tenth]) / tenth, sum(costs[-tenth:]) / tenth
     print(
@@ -131,6 +141,7 @@ def main() -> None:
     parser.add_argument("--profiled", type=int, default=5_000, help="requests under the profiler")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--bare", action="store_true", help="profile the bare baseline endpoint instead")
+    parser.add_argument("--gc-policy", action="store_true", help="install the garbage-collector policy of `serve`")
     asyncio.run(main_async(parser.parse_args()))
 
 
