@@ -245,9 +245,6 @@ class Runtime:
         for timer in (conv.inactivity_timer, conv.auto_end_timer):
             if timer is not None:
                 timer.cancel()
-        # A timer's callback refers back to its conversation: without this the two form a cycle that only the
-        # garbage collector (which the serving process runs rarely over old objects) could free.
-        conv.inactivity_timer = conv.auto_end_timer = None
         kept = [c for c in self.by_subject.get(conv.subject, []) if c is not conv]
         if kept:
             self.by_subject[conv.subject] = kept
