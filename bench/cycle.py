@@ -60,7 +60,7 @@ async def one_cycle(port: int, tally: Tally) -> None:
         stream_writer.write(
             (
                 f"GET /eventrouter/v1/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{auth}"
-                f"X-Org-Id: {ORG_ID}\r\n\r\n"
+                f"X-Org-Id: {ORG_ID[:15]}\r\n\r\n"  # the 15-character id, as the SDKs send it
             ).encode()
         )
         head = await stream_reader.readuntil(b"\r\n\r\n")
@@ -163,7 +163,7 @@ async def spread(pool: Executor, clients: int, port: int, apps: int, rate: float
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
 async def main_async(args: argparse.Namespace) -> None:

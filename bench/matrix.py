@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.commands.run import names_its_plugins, suite_plugin_options
 from harness.run.cells import Cell
 from harness.run.judge import Observations, judge
 from harness.run.rig import Rig, Target
@@ -65,15 +66,18 @@ async def direct(runs: int) -> tuple[list[float], float]:
     return walls, (time.process_time() - cpu) * 1000 / runs
 
 
-def suite(workers: int, *extra: str) -> tuple[float, float, list[float], int]:
+def suite(workers: int, *extra: str, named_plugins: bool = True) -> tuple[float, float, list[float], int]:
     """(wall s, CPU s of the whole process tree, per-test durations, runs) of one bundled matrix."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = suite_command(Path(tmp), *extra)
+        cmd = suite_command(Path(tmp), *extra) + (suite_plugin_options() if named_plugins else [])
         if workers > 1:
             cmd += ["-n", str(workers)]
+        env = dict(os.environ)
+        if names_its_plugins(cmd):  # as `miaw-harness run` starts it
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False)
+        subprocess.run(cmd, capture_output=True, check=False, env=env)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -95,6 +99,7 @@ def main() -> None:
         medians.append(statistics.median(times))
         cpus.append(cpu)
     direct_cpu = statistics.median(cpus)
+    direct_wall = statistics.median(medians)
     print(
         f"direct scenario run (in-process, {args.direct_runs} runs x {args.rounds} rounds): "
         f"median {statistics.median(medians):.2f} ms wall, {direct_cpu:.2f} ms CPU per run "
@@ -102,8 +107,11 @@ def main() -> None:
     )
     if args.skip_suite:
         return
-    _, collect_cpu, _, _ = suite(1, "--collect-only")
-    print(f"start-up + collection of the bundled matrix (one pytest process): {collect_cpu:.1f} s CPU")
+    for named in (False, True):
+        collect = [suite(1, "--collect-only", named_plugins=named)[:2] for _ in range(args.rounds)]
+        how = "plugins named, autoload off (as `run`)" if named else "every installed plugin autoloaded"
+        cpu, wall = statistics.median(c[1] for c in collect), statistics.median(c[0] for c in collect)
+        print(f"start-up + collection of the bundled matrix (one process, {how}): {cpu:.2f} s CPU, {wall:.2f} s wall")
     for workers in args.workers:
         walls, cpus, per_test = [], [], []
         count = 0
@@ -114,8 +122,10 @@ def main() -> None:
             per_test.append(statistics.median(durations))
         label = "serial" if workers == 1 else f"-n {workers}"
         cpu = statistics.median(cpus)
+        wall = statistics.median(walls)
         print(
-            f"bundled matrix {label}: {count} runs, wall median {statistics.median(walls):.1f} s, "
+            f"bundled matrix {label}: {count} runs, wall median {wall:.1f} s = {wall * 1000 / count:.1f} ms per run "
+            f"({wall * 1000 / count / direct_wall:.1f}x the in-process median), "
             f"CPU {cpu:.1f} s ({cpu * 1000 / count:.1f} ms per run = {cpu * 1000 / count / direct_cpu:.1f}x the "
             f"in-process run), median test {statistics.median(per_test):.2f} ms (load average {_load()})"
         )

@@ -15,128 +15,17 @@ import argparse
 import asyncio
 import json
 import re
-import resource
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
-
-ORG_ID = "00DHA0000001HRNAAA"
-DEPLOYMENT = "MIAW_Harness"
-V2 = "/iamessage/api/v2"
+from servers import ORG_ID, V2, Connection, Server, end_user, message_body, raise_fd_limit, request
 
 
-# -- server processes -------------------------------------------------------------------------------------------------
-def _bare_app() -> object:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def accept(request: Request) -> JSONResponse:
-        body = json.loads(await request.body())
-        return JSONResponse({"conversationEntries": [{"id": body["message"]["id"], "clientTimestamp": 0}]}, 202)
-
-    return Starlette(routes=[Route("/conversation/{cid}/message", accept, methods=["POST"])])
-
-
-def serve_child(kind: str) -> None:
-    """Child process: serve `kind` on a free loopback port and print the port."""
-    import uvicorn
-    import uvloop
-
-    from harness.server import ServerConfig, create_app
-    from harness.server.serve import bind_socket
-
-    _raise_fd_limit()
-    app = create_app(ServerConfig.default()) if kind == "mock" else _bare_app()
-    sock = bind_socket("127.0.0.1", 0)
-    print(sock.getsockname()[1], flush=True)
-    config = uvicorn.Config(
-        app, loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False, backlog=4096
-    )
-    uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))  # asyncio.run would ignore loop="uvloop"
-
-
-@dataclass
-class Child:
-    proc: subprocess.Popen[str]
-    port: int
-
-    @classmethod
-    def start(cls, kind: str) -> Child:
-        proc = subprocess.Popen([sys.executable, __file__, "--serve-child", kind], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        return cls(proc, int(proc.stdout.readline()))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.communicate(timeout=30)
-
-
-def _raise_fd_limit() -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-# -- a minimal HTTP/1.1 keep-alive client -----------------------------------------------------------------------------
-class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> Connection:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
-
-    async def request(self, raw: bytes) -> int:
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        match = re.search(rb"(?i)content-length: *(\d+)", head)
-        if match:
-            await self.reader.readexactly(int(match.group(1)))
-        return status
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-def post(path: str, body: bytes, headers: str = "") -> bytes:
-    return (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{headers}"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
-def message_body(n: int) -> bytes:
-    mid = f"{n:08x}-0000-4000-8000-000000000000"
-    return (
-        '{"message":{"id":"' + mid + '","messageType":"StaticContentMessage","staticContent":{"formatType":"Text",'
-        '"text":"benchmark message"}},"esDeveloperName":"' + DEPLOYMENT + '"}'
-    ).encode()
-
-
-async def end_user(http: httpx.AsyncClient) -> tuple[str, str, str]:
-    """(token, subject, conversation id) of a fresh end user with one open conversation."""
-    r = await http.post(
-        f"{V2}/authorization/unauthenticated/access-token", json={"orgId": ORG_ID, "esDeveloperName": DEPLOYMENT}
-    )
-    r.raise_for_status()
-    token, subject = r.json()["accessToken"], r.json()["context"]["endUser"]["subject"]
-    from harness.wire import new_uuid
-
-    cid = new_uuid()
-    r = await http.post(
-        f"{V2}/conversation",
-        json={"conversationId": cid, "esDeveloperName": DEPLOYMENT},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    r.raise_for_status()
-    return token, subject, cid
+def _message_id(n: int) -> str:
+    return f"{n:08x}-0000-4000-8000-000000000000"
 
 
 async def throughput(port: int, make_request: Callable[[int], bytes], connections: int, seconds: float) -> float:
@@ -150,7 +39,7 @@ async def throughput(port: int, make_request: Callable[[int], bytes], connection
     async def worker(conn: Connection) -> None:
         nonlocal done, bad
         while time.perf_counter() < stop_at:
-            status = await conn.request(make_request(next(counter)))
+            status, _ = await conn.request(make_request(next(counter)))
             done += 1
             bad += status >= 400
 
@@ -165,7 +54,7 @@ async def throughput(port: int, make_request: Callable[[int], bytes], connection
 
 
 async def send_message_rounds(args: argparse.Namespace) -> None:
-    mock, bare = Child.start("mock"), Child.start("bare")
+    mock, bare = Server.start("mock"), Server.start("bare")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{mock.port}") as http:
             users = [await end_user(http) for _ in range(args.connections)]
@@ -174,10 +63,10 @@ async def send_message_rounds(args: argparse.Namespace) -> None:
         auth = f"Authorization: Bearer {token}\r\n"
 
         def mock_request(n: int) -> bytes:
-            return post(f"{V2}/conversation/{cid}/message", message_body(n), auth)
+            return request("POST", f"{V2}/conversation/{cid}/message", message_body(_message_id(n)), auth)
 
         def bare_request(n: int) -> bytes:
-            return post(f"/conversation/{cid}/message", message_body(n), auth)
+            return request("POST", f"{V2}/conversation/{cid}/message", message_body(_message_id(n)), auth)
 
         await throughput(mock.port, mock_request, args.connections, 0.5)  # warm-up
         await throughput(bare.port, bare_request, args.connections, 0.5)
@@ -240,13 +129,13 @@ async def trigger(conn: Connection, pacing: Pacing, cids: list[str]) -> None:
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the load generator, not waiting for an event
         body = json.dumps({"role": "Agent", "text": f"T{time.monotonic_ns()}T"}).encode()
-        status = await conn.request(post(f"/control/conversations/{cids[n % len(cids)]}/messages", body))
+        status, _ = await conn.request(request("POST", f"/control/conversations/{cids[n % len(cids)]}/messages", body))
         if status != 200:
             raise RuntimeError(f"control message answered {status}")
 
 
 async def sse_rounds(args: argparse.Namespace) -> None:
-    mock = Child.start("mock")
+    mock = Server.start("mock")
     try:
         limits = httpx.Limits(max_connections=16)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{mock.port}", limits=limits) as http:
@@ -307,12 +196,8 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--sse-seconds", type=float, default=3.0, help="length of one SSE round")
     parser.add_argument("--only", choices=["send", "sse"], help="run one of the two measurements")
-    parser.add_argument("--serve-child", choices=["mock", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_child:
-        serve_child(args.serve_child)
-        return
-    _raise_fd_limit()
+    raise_fd_limit()
     import uvloop
 
     uvloop.run(_both(args))

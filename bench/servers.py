@@ -32,7 +32,7 @@ V2 = "/iamessage/api/v2"
 _PR_SET_PDEATHSIG = 1
 
 
-def _bare_app() -> Any:
+def bare_app() -> Any:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -56,7 +56,7 @@ def _serve_bare() -> None:
     sock = bind_socket("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(
-        _bare_app(), loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False
+        bare_app(), loop="uvloop", http="httptools", lifespan="off", log_level="warning", access_log=False
     )
     uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))
 

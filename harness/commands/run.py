@@ -150,9 +150,26 @@ def workers_of(args: argparse.Namespace) -> int:
     return min(os.cpu_count() or 1, 4)
 
 
+# The suite's pytest plugins, named on the command line; `run_suite` turns pytest's plugin autoloading off for such a
+# command. Autoloading imports every installed distribution's plugin in the session and again in every worker (Faker's
+# alone imports each locale it ships) and marks their modules for assertion rewriting, which is recompiled on every
+# start where bytecode is not written: most of a worker's start-up, and none of it needed by the suite.
+SUITE_PLUGINS = ("xdist.plugin", "pytest_bdd.plugin", "harness.plugin")
+_NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+
+
+def suite_plugin_options() -> list[str]:
+    return [part for name in SUITE_PLUGINS for part in ("-p", name)]
+
+
+def names_its_plugins(command: Sequence[str]) -> bool:
+    return all(name in command for name in SUITE_PLUGINS)
+
+
 def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
     """The pytest session that runs the suite and writes run records into `results_dir`."""
     command = suite_command(results_dir, "--miaw-seed", str(args.seed), "--miaw-fail-on", args.fail_on)
+    command += suite_plugin_options()
     command += ["--basetemp", str(results_dir / "basetemp")]  # pytest's and xdist's temporary folders, removed with it
     for pattern in args.sdk:
         command += ["--miaw-sdk", pattern]
@@ -315,6 +332,8 @@ def run_suite(
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)  # the command is the whole configuration
     env.pop("PYTEST_XDIST_WORKER", None)
+    if names_its_plugins(command):
+        env[_NO_AUTOLOAD] = "1"  # workers inherit it; they are given the same -p options
     with log.open("wb") as sink:
         process = signals.start(command, cwd=results_dir, stdout=sink, env=env)
         try:

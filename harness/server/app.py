@@ -6,6 +6,7 @@ Over 400 lines because the route table is one list: every endpoint and its reque
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,18 @@ MAX_ADVANCE_S = 10 * 366 * 86_400  # one clock move is at most ten years: virtua
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+class _Json(JSONResponse):
+    """Starlette's JSONResponse with one shared encoder: `json.dumps` with options builds a new one per call."""
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # as JSONResponse renders
+
+
 def _ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return _Json(body, status_code=status)
 
 
 _log = logging.getLogger("harness.server")
@@ -52,7 +63,7 @@ def _error(status: int, message: str) -> JSONResponse:
     # Only `message` (§11.3): a browser client copies the body onto its Response, whose `status` is read-only.
     # A message may quote what the client sent: make sure it can always be written back as UTF-8.
     safe = message.encode("utf-8", "backslashreplace").decode("utf-8")
-    return JSONResponse({"message": safe}, status_code=status)
+    return _Json({"message": safe}, status_code=status)
 
 
 def _str_field(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:

@@ -39,8 +39,14 @@ def _parse_constant(name: str) -> Any:
     raise ApiError(400, f"{name} is not JSON: numbers must be finite")
 
 
+# One decoder for every body: `json.loads` with hooks builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+
+
 def _nesting_depth_ok(body: bytes | bytearray) -> bool:
     """A cheap pre-scan: bracket nesting (outside strings) stays within MAX_DEPTH; the decoder never recurses deep."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return True  # fewer openings than the limit in all: no nesting can exceed it (the common case, in C)
     depth = 0
     in_string = False
     escaped = False
@@ -97,14 +103,16 @@ def parse_json_object(body: bytes | bytearray) -> dict[str, Any]:
     if not _nesting_depth_ok(body):
         raise ApiError(400, f"malformed JSON body: nested deeper than {MAX_DEPTH} levels")
     try:
-        data = json.loads(body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+        data = _DECODER.decode(bytes(body).decode(json.detect_encoding(body), "surrogatepass"))  # as json.loads
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"malformed JSON body: {exc}") from exc
     except (ValueError, RecursionError) as exc:  # belt and braces: the checks above should catch these first
         raise ApiError(400, f"malformed JSON body: {type(exc).__name__}") from exc
     if not isinstance(data, dict):
         raise ApiError(400, f"request body must be a JSON object, got {type(data).__name__}")
-    bad = find_unencodable(data)
+    # A lone surrogate can only come from a \\u escape or from non-ASCII bytes: a plain ASCII body without
+    # escapes holds none, and skips the walk over every string.
+    bad = find_unencodable(data) if b"\\u" in body or not body.isascii() else None
     if bad is not None:
         raise ApiError(400, f"{bad} is not valid text: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)")
     return data

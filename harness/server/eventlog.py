@@ -28,7 +28,12 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One numbered event; only its wire form is kept (the JSON text once, not twice: the log never shrinks)."""
+    """One numbered event; only its wire form is kept (the JSON text once, not twice: the log never shrinks).
+
+    The log itself keeps a frame as its id, event name and wire bytes in three parallel lists: none of them is an
+    object the garbage collector tracks, so the frames a long-running runtime keeps cost its collections nothing.
+    A `Frame` is built when a stream reads it.
+    """
 
     event_id: int
     event: str
@@ -58,7 +63,8 @@ class Subscription:
 
 @dataclass(slots=True)
 class _SubjectLog:
-    frames: list[Frame] = field(default_factory=list)
+    wires: list[bytes] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     subscriptions: set[Subscription] = field(default_factory=set)
     floor: int = 0  # the last id when no frame is kept (all trimmed, or a new log after others were dropped)
@@ -92,7 +98,8 @@ class EventLog:
         event_id = log.last_id + 1
         text = _ENCODER.encode(data)
         frame = Frame(event_id, event, encode_frame(event_id, event, text))
-        log.frames.append(frame)
+        log.wires.append(frame.wire)
+        log.events.append(event)
         log.ids.append(event_id)
         for sub in log.subscriptions:
             sub.wakeup.set()
@@ -104,7 +111,7 @@ class EventLog:
         if log is None:
             return []
         start = bisect.bisect_right(log.ids, last_id)
-        return log.frames[start:]
+        return [Frame(*row) for row in zip(log.ids[start:], log.events[start:], log.wires[start:], strict=True)]
 
     def subscribe(self, subject: str, last_id: int) -> Subscription:
         sub = Subscription(subject, last_id)
@@ -137,9 +144,10 @@ class EventLog:
         cut = bisect.bisect_left(log.ids, upto)
         if cut:
             log.floor = log.ids[cut - 1]
-            del log.frames[:cut]
+            del log.wires[:cut]
+            del log.events[:cut]
             del log.ids[:cut]
-        if not log.frames and not log.subscriptions:
+        if not log.ids and not log.subscriptions:
             self._drop_log(subject, log)
             return True
         return False
@@ -152,7 +160,7 @@ class EventLog:
     def stats(self) -> dict[str, int]:
         return {
             "subjects": len(self._logs),
-            "frames": sum(len(log.frames) for log in self._logs.values()),
+            "frames": sum(len(log.ids) for log in self._logs.values()),
             "streams": self.stream_count(),
             "baseEventId": self._base,
         }

@@ -80,9 +80,12 @@ def _payload_with_type(entry: Entry) -> dict[str, Any]:
     return {"entryType": entry.entry_type.value, "id": entry.identifier, **entry.payload}
 
 
+_PAYLOAD_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)  # one encoder, not one per call
+
+
 def entry_to_sse_data(entry: Entry) -> dict[str, Any]:
     """The JSON object sent as an SSE event's `data` (entryPayload serialised to a string)."""
-    payload = json.dumps(_payload_with_type(entry), separators=(",", ":"), sort_keys=True)
+    payload = _PAYLOAD_ENCODER.encode(_payload_with_type(entry))
     return {
         "channelPlatformKey": entry.channel_platform_key,
         "channelType": CHANNEL_TYPE,

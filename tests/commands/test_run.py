@@ -272,3 +272,17 @@ def test_summary_json_never_overwrites_a_file_the_harness_did_not_write(
     assert err.count("\n") == 1 and "--summary-json" in err and str(notes) in err
     assert notes.read_text(encoding="utf-8") == "mine\n"
     assert not (tmp_path / "r").exists()  # refused before the suite ran
+
+
+def test_the_suite_names_its_plugins_and_runs_without_plugin_autoloading(tmp_path: Path) -> None:
+    command = run_command.pytest_command(_args("-n", "2"), tmp_path)
+    joined = " ".join(command)
+    assert "-p xdist.plugin -p pytest_bdd.plugin -p harness.plugin" in joined
+    probe = "import os, sys; sys.stdout.write(os.environ.get('PYTEST_DISABLE_PLUGIN_AUTOLOAD', 'unset'))"
+    seen = []
+    for extra in (run_command.suite_plugin_options(), []):
+        log = tmp_path / f"log-{len(extra)}"
+        code = run_command.run_suite([sys.executable, "-c", probe, *extra], tmp_path, log, Console(quiet=True))
+        assert code == 0
+        seen.append(log.read_text(encoding="utf-8"))
+    assert seen == ["1", "unset"]  # only a command that names the suite's plugins loses the others

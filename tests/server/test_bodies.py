@@ -31,6 +31,9 @@ JSON = {"Content-Type": "application/json"}
         (b'{"\\udfff": 1}', "(a key) is not valid text"),
         (b'{"a": [{"b": "x\\udc00y"}]}', "body.a[0].b is not valid text"),
         (b'{"t": "\xff"}', "malformed JSON"),
+        (b'{"t": "\xed\xa0\x80"}', "body.t is not valid text"),  # a surrogate encoded raw, without an escape
+        ('{"t": "x"}'.encode("utf-16-le").replace(b"x\x00", b"\x00\xd8"), "body.t is not valid text"),
+        (b"[" * 20 + b"]" * 20 + b'{"a":' * 40 + b"1" + b"}" * 40, "nested deeper"),
         (b"", "empty"),
         (b"[]", "must be a JSON object"),
     ],

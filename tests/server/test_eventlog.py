@@ -45,3 +45,14 @@ def test_a_frame_keeps_its_json_text_once_and_still_gives_it_back() -> None:
     assert frame.data == '{"text":"\\u00e9\\nx","n":1}'
     assert frame.wire == f"id: 1\nevent: CONVERSATION_MESSAGE\ndata: {frame.data}\n\n".encode()
     assert not hasattr(frame, "__dict__") and "data" not in Frame.__slots__
+
+
+def test_kept_frames_are_not_walked_by_the_garbage_collector() -> None:
+    import gc
+
+    log = EventLog()
+    frame = log.append("s", "CONVERSATION_MESSAGE", {"text": "x"})
+    del frame
+    kept = [o for o in gc.get_objects() if isinstance(o, Frame)]
+    assert kept == []  # what the log keeps are ints, strings and bytes, which the collector never walks
+    assert [f.wire for f in log.since("s", 0)] == [b'id: 1\nevent: CONVERSATION_MESSAGE\ndata: {"text":"x"}\n\n']

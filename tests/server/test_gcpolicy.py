@@ -18,7 +18,7 @@ from harness.server.serve import bind_socket, serve_forever
 
 @pytest.fixture
 def policy() -> Iterator[None]:
-    gcpolicy.install(sweep_every=3)
+    gcpolicy.install(sweep_growth=1e9)  # no sweep: the frozen count never grows that much
     try:
         yield
     finally:
@@ -44,29 +44,76 @@ def test_survivors_of_a_full_collection_are_frozen(policy: None) -> None:
     assert gc.get_freeze_count() >= len(kept)
 
 
-def test_a_full_collection_walks_only_what_came_since_the_last_one(policy: None) -> None:
+def test_survivors_of_a_middle_collection_are_frozen_so_full_collections_walk_only_the_new(policy: None) -> None:
     gc.collect()
     assert gc.get_objects(generation=2) == []  # everything older sits in the permanent generation
+    frozen = gc.get_freeze_count()
     fresh = [Node() for _ in range(10)]
     gc.collect(1)
-    old = {id(x) for x in gc.get_objects(generation=2)}
-    assert all(id(x) in old for x in fresh)
+    assert gc.get_objects(generation=2) == []
+    assert gc.get_freeze_count() >= frozen + len(fresh)
 
 
-def test_old_cycles_are_reclaimed_at_the_periodic_sweep(policy: None) -> None:
+def test_old_cycles_are_reclaimed_at_a_sweep() -> None:
     import weakref
 
-    holder = [_cycle()]
-    probe = weakref.ref(holder[0])
-    gc.collect()  # the cycle survives (still referenced) and is frozen
-    holder.clear()  # now it is cyclic garbage among frozen objects
-    collected = False
-    for _ in range(3):  # within `sweep_every` full collections, one walks the frozen objects too
+    gcpolicy.install(sweep_growth=0.0, min_base=0)  # every full collection sweeps
+    try:
+        holder = [_cycle()]
+        probe = weakref.ref(holder[0])
+        gc.collect()  # the cycle survives (still referenced) and is frozen
+        holder.clear()  # now it is cyclic garbage among frozen objects
         gc.collect()
-        if probe() is None:
-            collected = True
-            break
-    assert collected
+        assert probe() is None
+    finally:
+        gcpolicy.uninstall()
+
+
+def test_a_due_sweep_reaches_a_full_collection_without_an_explicit_one() -> None:
+    import weakref
+
+    gcpolicy.install(sweep_growth=0.0, min_base=0)
+    try:
+        installed = gcpolicy.policy()
+        assert installed is not None
+        holder = [_cycle()]
+        probe = weakref.ref(holder[0])
+        gc.collect()
+        holder.clear()
+        sweeps = installed.sweeps
+        churn = []
+        while installed.sweeps == sweeps:  # allocations alone drive the collector to the next full collection
+            churn.append([Node() for _ in range(100)])
+        assert probe() is None
+    finally:
+        gcpolicy.uninstall()
+
+
+def test_a_sweep_waits_until_the_frozen_count_may_have_grown_by_the_factor() -> None:
+    import weakref
+
+    gcpolicy.install(sweep_growth=2.0, min_base=0)
+    try:
+        installed = gcpolicy.policy()
+        assert installed is not None
+        # each middle collection freezes at most what was allocated since the previous one
+        per_middle = gc.get_threshold()[0] * gc.get_threshold()[1]
+        assert installed.sweep_after * per_middle >= installed.base > (installed.sweep_after - 1) * per_middle
+        holder = [_cycle()]
+        probe = weakref.ref(holder[0])
+        gc.collect()
+        holder.clear()
+        for _ in range(installed.sweep_after - 1):
+            gc.collect(1)
+        gc.collect()
+        assert probe() is not None  # frozen cyclic garbage: no sweep yet, the frozen count cannot have doubled
+        sweeps = installed.sweeps
+        gc.collect(1)  # the count may have doubled now: the frozen objects are handed back for a full collection
+        gc.collect()
+        assert installed.sweeps == sweeps + 1
+        assert probe() is None
+    finally:
+        gcpolicy.uninstall()
 
 
 def test_install_is_idempotent_and_uninstall_restores_the_default(policy: None) -> None:
