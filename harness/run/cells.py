@@ -6,10 +6,14 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.run.variants import Variant, variants_for
 from harness.sdk.profiles import SdkProfile, load_profiles, select_profiles
 from harness.sdk.strategies import AppStrategy, compatible, load_strategies, select_strategies
+
+if TYPE_CHECKING:
+    from harness.clients.spec import ClientSpec
 
 __all__ = ["DEFAULT_SEED", "ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
 
@@ -24,9 +28,12 @@ class Cell:
     profile: SdkProfile | None
     strategy: AppStrategy | None
     variant: Variant
+    client: ClientSpec | None = None  # a real client (`run --client`) instead of a simulated profile and app
 
     @property
     def id(self) -> str:
+        if self.client is not None:
+            return f"{self.client.label}/{self.variant.name}"
         if self.profile is None or self.strategy is None:
             return f"org/{self.variant.name}"
         return f"{self.profile.name}/{self.strategy.name}/{self.variant.name}"
@@ -38,6 +45,7 @@ class Selection:
 
     profiles: tuple[SdkProfile, ...]
     strategies: tuple[AppStrategy, ...]
+    client: ClientSpec | None = None  # `--client`: every scenario runs with it, once per runtime variant
 
     @classmethod
     def load(
@@ -61,6 +69,10 @@ class Selection:
     def cells_for(self, tags: Iterable[str]) -> list[Cell]:
         tagset = set(tags)
         variants = variants_for(tagset)
+        if self.client is not None:  # org-level checks use no app; web-only ones need a web page
+            if ORG_TAG in tagset or (WEB_TAG in tagset and self.client.kind != "browser"):
+                return []
+            return [Cell(None, None, v, self.client) for v in variants]
         if ORG_TAG in tagset:
             return [Cell(None, None, v) for v in variants]
         pairs = self.pairs()

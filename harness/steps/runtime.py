@@ -166,12 +166,18 @@ class RunState:
 
     def record(self, duration_s: float) -> dict[str, Any]:
         result = self.result or judge(self.observations)
-        profile, strategy = self.cell.profile, self.cell.strategy
+        profile, strategy, client = self.cell.profile, self.cell.strategy, self.cell.client
         sdk = (
             {"name": profile.name, "platform": profile.platform, "version": profile.version}
             if profile is not None
             else {"name": "org-settings", "platform": "org", "version": "-"}
         )
+        app = strategy.name if strategy is not None else "-"
+        named: dict[str, Any] = {}
+        if client is not None:  # a real client: it is the matrix row, and every record names it
+            sdk = {"name": client.label, "platform": "client", "version": client.kind}
+            app = client.name
+            named = {"client": client.to_json()}
         return {
             "scenario_id": self.scenario_id,
             "scenario": self.scenario_name,
@@ -182,7 +188,7 @@ class RunState:
             "tags": self.tags,
             "article": self.article,
             "sdk": sdk,
-            "app": strategy.name if strategy is not None else "-",
+            "app": app,
             "variant": self.cell.variant.to_json(),
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
@@ -193,6 +199,7 @@ class RunState:
             "nodeid": self.nodeid,
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
+            **named,
         }
 
 
