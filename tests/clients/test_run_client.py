@@ -7,6 +7,7 @@ same policy; the command adapter drives the scripted fake device; the manual ada
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shlex
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harness.cli import main
 from harness.clients.demo_app import DEMO_BROWSER_TOML
 from harness.paths import features_dir
 
@@ -240,29 +242,60 @@ def _environ() -> dict[str, str]:
     return dict(os.environ)
 
 
+def usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run `miaw-harness run ARGS` in this process; it must stop before the suite with one line and exit 2."""
+    assert main(["run", *args]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 @pytest.mark.parametrize(
     ("client", "message"),
     [
-        ("telnet:x.toml", "unknown client kind 'telnet'"),
-        ("browser", "--client browser needs its description file"),
+        ("telnet:x.toml", "unknown client kind 'telnet' in --client 'telnet:x.toml': --client takes browser:FILE.toml"),
+        ("browser", "--client browser needs its description file: --client browser:FILE.toml"),
         ("command:missing.toml", "missing.toml is not a file"),
         ("manual:answers.txt", "--client manual takes no file"),
     ],
 )
-def test_a_bad_client_is_one_line_and_exit_2(tmp_path: Path, client: str, message: str) -> None:
-    done = run("--client", client, "--out", str(tmp_path / "o"), timeout=60)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], done.stderr
+def test_a_bad_client_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], client: str, message: str
+) -> None:
+    assert message in usage_error(capsys, "--client", client, "--out", str(tmp_path / "o"))
+    assert not (tmp_path / "o").exists()
 
 
-def test_client_options_that_do_not_go_together_are_refused(tmp_path: Path) -> None:
+def test_a_browser_client_without_playwright_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "playwright" else real(name, *a))
+    line = usage_error(capsys, "--client", f"browser:{DEMO_BROWSER_TOML}", "--out", str(tmp_path / "o"))
+    assert line.endswith(
+        "--client browser needs Playwright: pip install 'miaw-harness[browser]' (no browser download needed)"
+    )
+
+
+def test_a_client_file_with_a_mistake_names_the_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chat = tmp_path / "chat.toml"
+    chat.write_text("url = '{base_url}/x'\n[selectors]\ninput = '#i'\nmessages = '.m'\n[actions]\nreopen = 'refresh'\n")
+    line = usage_error(capsys, "--client", f"browser:{chat}", "--out", str(tmp_path / "o"))
+    assert line.endswith(f"{chat}: key 'actions.reopen': 'refresh' is not allowed; allowed: reload, navigate")
+
+
+def test_client_options_that_do_not_go_together_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     toml = device_toml(tmp_path, "persist-forever", "[]")
-    for extra, message in (
-        (["--sdk", "web"], "--client replaces them"),
-        (["-n", "2"], "a real client runs one scenario at a time"),
-    ):
-        done = run("--client", f"command:{toml}", *extra, "--out", str(tmp_path / "o"), timeout=60)
-        assert done.returncode == 2 and message in done.stderr, done.stderr
-    done = run("--serve-port", "9999", "--out", str(tmp_path / "o"), timeout=60)
-    assert done.returncode == 2 and "--serve-port goes with --client" in done.stderr
+    out = str(tmp_path / "o")
+    assert "--client replaces them" in usage_error(capsys, "--client", f"command:{toml}", "--sdk", "web", "--out", out)
+    assert "a real client runs one scenario at a time" in usage_error(
+        capsys, "--client", f"command:{toml}", "-n", "2", "--out", out
+    )
+    assert "--serve-port goes with --client" in usage_error(capsys, "--serve-port", "9999", "--out", out)
+    assert "cannot reach its control API" in usage_error(
+        capsys,
+        *("--client", f"command:{toml}", "--target", "http://127.0.0.1:9", "--org-id", "00DHA0000001HRNAAA"),
+        *("--deployment", "MIAW_Harness", "--out", out),
+    )
