@@ -20,7 +20,7 @@ import pytest
 
 from harness.cli import main
 from harness.clients.demo_app import DEMO_BROWSER_TOML
-from harness.paths import features_dir
+from harness.paths import features_dir, fixtures_dir
 
 FAKE_DEVICE = Path(__file__).with_name("fake_device.py")
 REP_ENDS = "A rep ends the session"
@@ -69,32 +69,45 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
+def web_strategy(tmp_path: Path, policy: str) -> tuple[str, list[str]]:
+    """The simulated app strategy for `policy` on the web profile: the bundled `web-storage` is a web strategy; a
+    mobile one is copied with `platforms = ["web"]` under a name of its own (`--apps-dir`)."""
+    if policy == "web-storage":
+        return policy, []
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    text = (fixtures_dir() / "apps" / f"{policy}.toml").read_text(encoding="utf-8")
+    name = f"{policy}-on-web"
+    text = text.replace(f'name = "{policy}"', f'name = "{name}"').replace(
+        'platforms = ["ios", "android"]', 'platforms = ["web"]'
+    )
+    (apps / f"{name}.toml").write_text(text, encoding="utf-8")
+    return name, ["--apps-dir", str(apps)]
+
+
 @needs_chromium
-@pytest.mark.parametrize("policy", ["pick-first-open-from-list", "persist-forever"])
+@pytest.mark.parametrize("policy", ["web-storage", "persist-forever"])
 def test_the_demo_chat_through_run_gets_the_simulated_web_verdicts(tmp_path: Path, policy: str) -> None:
     features = feature_subset(
         tmp_path / "features",
         {"session_based_chat/session_end.feature": (REP_ENDS,), "web/refresh.feature": ()},
     )
     browser = run(
-        "--client",
-        f"browser:{demo_toml(tmp_path, policy)}",
-        "--serve-port",
-        "0",
-        "--features",
-        str(features),
-        "--out",
-        str(tmp_path / "browser"),
+        *("--client", f"browser:{demo_toml(tmp_path, policy)}", "--serve-port", "0"),
+        *("--features", str(features), "--out", str(tmp_path / "browser")),
     )
     assert browser.returncode == 0, browser.stderr[-2000:] + browser.stdout[-2000:]
+    strategy, apps_dir = web_strategy(tmp_path, policy)
     simulated = run(
-        "--sdk", "web", "--app", policy, "--features", str(features), "--out", str(tmp_path / "simulated"), "-n", "0"
+        *("--sdk", "web", "--app", strategy, *apps_dir, "--features", str(features)),
+        *("--out", str(tmp_path / "simulated"), "-n", "0"),
     )
     assert simulated.returncode == 0, simulated.stderr[-2000:]
 
     found, expected = verdicts(tmp_path / "browser"), verdicts(tmp_path / "simulated")
     assert set(found) == set(expected) and len(found) == 4  # two scenarios, two close-event variants each
     assert {k: v[0] for k, v in found.items()} == {k: v[0] for k, v in expected.items()}, (found, expected)
+    assert {v[0] for v in found.values()} <= {"pass", "degraded", "blocked"}, found  # verdicts about the app
     assert records_client(tmp_path / "browser") == {("browser:demo chat", "demo chat")}
     report = (tmp_path / "browser" / "report.md").read_text(encoding="utf-8")
     assert "Client under test: browser:demo chat" in report
