@@ -257,6 +257,7 @@ class BrowserAdapter:
             return ClientMessage("", text, "failed", "EndUser", self.conversation_id)
         page = self._live_page()
         before = len(self.ui.messages)
+        known = {(m.id, m.text) for m in self.ui.messages}
         from playwright.async_api import Error as PlaywrightError
 
         try:
@@ -266,15 +267,19 @@ class BrowserAdapter:
                 await page.click(send)
             else:
                 await page.press(self.config.selectors["input"], "Enter")
+            # The message shows: one more message, or (a page that redraws its list, e.g. for a new conversation)
+            # a message with the text.
             await page.wait_for_function(
-                "([sel, n]) => document.querySelectorAll(sel).length > n",
-                arg=[self.config.selectors["messages"], before],
+                "([sel, n, text]) => { const all = document.querySelectorAll(sel);"
+                " return all.length > n || Array.from(all).some((el) => el.textContent.includes(text)); }",
+                arg=[self.config.selectors["messages"], before, text],
             )
         except PlaywrightError as exc:
             raise ClientError(f"{self.name}: sending failed: {_first_line(exc)}") from exc
         await self._wait_idle()
         await self._snapshot()
-        mine = [m for m in self.ui.messages[before:] if m.text == text and m.from_role in ("EndUser", "Unknown")]
+        own = [m for m in self.ui.messages if m.text == text and m.from_role in ("EndUser", "Unknown")]
+        mine = [m for m in own if (m.id, m.text) not in known] or own
         if not mine:
             self.record.note("the sent message does not show on screen")
             return ClientMessage("", text, "failed", "EndUser", self.conversation_id)

@@ -1,7 +1,7 @@
 """The TOML file that describes a team's web chat to the browser adapter.
 
 name = "our web chat"
-url = "https://shop.example.test/support"
+url = "https://shop.example.test/support"  # or "{base_url}/demo/": the runtime `run --client` uses
 
 [selectors]                          # CSS selectors
 input = "#chat textarea"             # required: the composer
@@ -59,6 +59,7 @@ from harness.clients.toml_fields import (
 __all__ = ["BrowserClientConfig", "load_browser_config", "parse_browser_config"]
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+BASE_URL = "{base_url}"  # in `url`: the mock runtime a run uses (`miaw-harness run --client`)
 REOPEN = ("reload", "navigate")
 RELAUNCH = ("restart", "none")
 _SELECTORS = (
@@ -128,9 +129,9 @@ def _strings(path: Path, section: dict[str, Any], name: str) -> dict[str, str]:
 
 def parse_browser_config(path: Path, data: dict[str, Any]) -> BrowserClientConfig:
     url = required_str(path, data, "url")
-    parts = urlsplit(url)
+    parts = urlsplit(url.replace(BASE_URL, "http://mock.invalid", 1) if url.startswith(BASE_URL) else url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DataFileError(path, "url", f"must be an http:// or https:// URL, got {url!r}")
+        raise DataFileError(path, "url", f"must be an http:// or https:// URL (or start with {BASE_URL}), got {url!r}")
     selectors = _strings(path, table(path, data, "selectors", _SELECTORS, required=True), "selectors")
     for key in ("input", "messages"):
         if key not in selectors:

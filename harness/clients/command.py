@@ -12,6 +12,7 @@
     reopen_chat = "maestro test reopen.yaml"
     relaunch = "adb shell am force-stop com.example.app && maestro test launch.yaml"
     settle = "maestro test wait-idle.yaml"            # optional: wait until the app is idle
+    reset = "adb shell pm clear com.example.app"      # optional: a fresh install, before each scenario of a run
     state = "python3 read_screen.py"                  # required: print the screen as one JSON object
 
     [env]                                             # optional: extra environment for every command
@@ -54,7 +55,7 @@ from harness.timeline import Timeline
 
 __all__ = ["CommandAdapter", "CommandClientConfig", "load_command_config", "parse_state"]
 
-ACTIONS = ("launch", "send", "tap_new_conversation", "reopen_chat", "relaunch", "settle", "state")
+ACTIONS = ("reset", "launch", "send", "tap_new_conversation", "reopen_chat", "relaunch", "settle", "state")
 REPORTS: dict[str, Capability] = {
     "banner": Capability.READ_BANNER,
     "new_conversation_button": Capability.READ_NEW_CONVERSATION_BUTTON,
@@ -273,6 +274,12 @@ class CommandAdapter:
         return state
 
     # -- actions ----------------------------------------------------------------------------------------------------
+    async def reset(self) -> None:
+        """Clear the app's data (the team's `reset` command), so that a scenario starts from a fresh install."""
+        if "reset" in self.config.commands:
+            self.record.act("clear the app's data")
+            await self.run("reset")
+
     async def launch(self) -> None:
         self.record.act("launch the app")
         await self.run("launch")

@@ -34,12 +34,25 @@ STATE_ANSWERS: dict[str, MessageState] = {"sent": "sent", "sending": "sending", 
 class Prompter:
     """Asks one question at a time on `output` and reads one line of answer from `input`, within a timeout."""
 
-    def __init__(self, input: TextIO | None = None, output: TextIO | None = None, *, timeout_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        input: TextIO | None = None,
+        output: TextIO | None = None,
+        *,
+        timeout_s: float = 300.0,
+        owned: tuple[TextIO, ...] = (),
+    ) -> None:
         self.input = input if input is not None else sys.stdin
         self.output = output if output is not None else sys.stdout
         self.timeout_s = timeout_s
+        self.owned = owned  # streams opened for this prompter, closed by `close()`
         self._fd = _fileno(self.input)
         self._buffer = b""
+
+    def close(self) -> None:
+        for stream in self.owned:
+            stream.close()
+        self.owned = ()
 
     def say(self, text: str) -> None:
         self.output.write(text + "\n")
@@ -127,6 +140,14 @@ class ManualAdapter:
     @property
     def name(self) -> str:
         return "manual tester"
+
+    async def reset(self) -> None:
+        """A scenario of a run starts: the tester starts from a fresh install."""
+        self.record.act("clear the app's data")
+        await self._do("A new scenario starts. Clear the app's data (or reinstall it); do not open it yet.")
+
+    async def aclose(self) -> None:
+        self.prompter.close()
 
     # -- asking -----------------------------------------------------------------------------------------------------
     async def _choose(self, question: str, choices: Mapping[str, T]) -> T:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
+from harness.clients.spec import ClientSpec, parse_client
 from harness.commands import config as settings_file
 from harness.commands import inputs, signals
 from harness.commands.ci_run import (
@@ -44,6 +48,7 @@ EXIT_CRASHED = 3  # the pytest session itself failed (not a verdict)
 BLOCKED_SHOWN = 15
 CLEANUP_GRACE_S = 5.0  # how long an interrupted session against the mock may take to tear down
 TARGET_CLEANUP_GRACE_S = 30.0  # against a real org: it closes the conversations it opened there
+DEFAULT_SERVE_PORT = 8765  # as `serve`: a real app configured for the mock finds it where `serve` would be
 REFRESH_SECONDS = 0.2  # how often the progress bar re-reads the record files while waiting for pytest to exit
 
 
@@ -55,6 +60,7 @@ class Plan:
     install_base: tuple[InstallRow, ...] | None
     out: Path
     pins: tuple[str, ...] = ()
+    client: ClientSpec | None = None  # `--client`: a real client instead of the simulated apps
 
 
 def pins_of(args: argparse.Namespace) -> list[str]:
@@ -104,6 +110,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--interactive", action="store_true", help="with --target: a person plays the rep, told what to do on the tty"
     )
     parser.add_argument(
+        "--client",
+        metavar="KIND[:FILE]",
+        help="judge a real client instead of the simulated apps: browser:FILE.toml, command:FILE.toml or manual "
+        "(docs/real-clients.md); the mock runs on loopback (--serve-port) unless --target names a running serve",
+    )
+    parser.add_argument(
+        "--serve-port",
+        type=int,
+        default=DEFAULT_SERVE_PORT,
+        metavar="PORT",
+        help=f"with --client: the port of the mock on 127.0.0.1 (default {DEFAULT_SERVE_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
@@ -145,7 +164,7 @@ def workers_of(args: argparse.Namespace) -> int:
     per core (at most 4) against the embedded mock: the results are the same either way, only sooner."""
     if args.workers is not None:
         return int(args.workers)
-    if getattr(args, "target", None) or getattr(args, "interactive", False):
+    if getattr(args, "target", None) or getattr(args, "interactive", False) or getattr(args, "client", None):
         return 0
     return min(os.cpu_count() or 1, 4)
 
@@ -189,6 +208,8 @@ def pytest_command(args: argparse.Namespace, results_dir: Path) -> list[str]:
             command += ["--miaw-ca-bundle", str(Path(args.ca_bundle).resolve())]
         if args.interactive:
             command += ["--miaw-interactive"]
+    if getattr(args, "client", None):
+        command += ["--miaw-client", parse_client(args.client).argument]
     if workers_of(args) > 1:
         command += ["-n", str(workers_of(args))]
     return command + shard_options(args)
@@ -237,10 +258,48 @@ def plan(args: argparse.Namespace) -> Plan:
             f"({', '.join(sorted({p.platform for p in profiles}))}); widen --sdk or --app"
         )
     install = None if args.install_base is None else tuple(read_install_base(args.install_base))
+    client = _check_client(args)
     out = args.out.resolve()
     check_out_dir(out)
     check_summary_path(args)
-    return Plan(tuple(profiles), install, out, tuple(pins))
+    return Plan(tuple(profiles), install, out, tuple(pins), client)
+
+
+def _check_client(args: argparse.Namespace) -> ClientSpec | None:
+    """`--client` and the options that go with it; None for the simulated matrix."""
+    text = getattr(args, "client", None)
+    port = getattr(args, "serve_port", DEFAULT_SERVE_PORT)
+    if not text:
+        if port != DEFAULT_SERVE_PORT:
+            raise UserError("--serve-port goes with --client")
+        return None
+    client = parse_client(str(text))
+    if args.sdk or args.app or args.profiles_dir or args.apps_dir:
+        raise UserError("--sdk, --app, --profiles-dir and --apps-dir choose simulated apps; --client replaces them")
+    if args.workers is not None and args.workers > 1:
+        raise UserError(f"a real client runs one scenario at a time: drop -n {args.workers} (or use -n 0)")
+    if args.interactive:
+        raise UserError("--interactive plays the rep on a real org; with --client the harness plays it")
+    if not 0 <= port <= 65535:
+        raise UserError(f"--serve-port must be between 0 and 65535, got {port}")
+    if args.target:
+        _check_control(args.target, args.ca_bundle)
+    return client
+
+
+def _check_control(target: str, ca_bundle: str | None) -> None:
+    """With --client, --target must be a miaw-harness mock whose control API answers (the harness plays the rep)."""
+    verify: Any = ca_bundle or True
+    url = target.rstrip("/") + "/control/info"
+    try:
+        answer = httpx.get(url, verify=verify, timeout=10.0)
+    except httpx.HTTPError as exc:
+        raise UserError(f"--target {target}: cannot reach its control API ({type(exc).__name__}: {exc})") from None
+    if answer.status_code != 200:
+        raise UserError(
+            f"--target {target}: {url} answered {answer.status_code}: --client needs `miaw-harness serve` with its "
+            "control API (not --sandbox-like)"
+        )
 
 
 def execute(args: argparse.Namespace, command: CommandFactory, console: Console | None = None) -> int:
@@ -264,6 +323,49 @@ def _execute(
         console.print(f"seed {args.seed}")
         if checked.pins:
             console.print("pinned SDK assumptions: " + ", ".join(checked.pins), markup=False, soft_wrap=True)
+    with _client_runtime(args, checked.client, console, verbosity) as args:
+        return _execute_suite(args, command, console, checked, staging, verbosity)
+
+
+@contextlib.contextmanager
+def _client_runtime(
+    args: argparse.Namespace, client: ClientSpec | None, console: Console, verbosity: int
+) -> Iterator[argparse.Namespace]:
+    """With --client and no --target: the mock on loopback for the whole run (with the demo chat at /demo/), and
+    the suite pointed at it as a target; otherwise the arguments as they are."""
+    if client is None or args.target:
+        if client is not None and verbosity >= 0:
+            console.print(f"client: {client.label} against {args.target}", markup=False, highlight=False)
+        yield args
+        return
+    from harness.clients.demo_app import add_demo_client
+    from harness.server import start_in_thread
+    from harness.server.config import ServerConfig
+
+    config = ServerConfig.default().with_fidelity(clock="wall")  # as `serve`: real clients use their own clock
+    try:
+        server = start_in_thread(config, host="127.0.0.1", port=args.serve_port, extend=add_demo_client)
+    except OSError as exc:
+        raise UserError(
+            f"cannot start the mock on 127.0.0.1:{args.serve_port}: {exc.strerror or exc} (choose --serve-port)"
+        ) from None
+    with server:
+        if verbosity >= 0:
+            console.print(
+                f"client: {client.label}; mock runtime {server.base_url} (org {server.org_id}, deployment "
+                f"{server.deployment}, demo chat {server.base_url}/demo/)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        yield argparse.Namespace(
+            **{**vars(args), "target": server.base_url, "org_id": server.org_id, "deployment": server.deployment}
+        )
+
+
+def _execute_suite(
+    args: argparse.Namespace, command: CommandFactory, console: Console, checked: Plan, staging: Staging, verbosity: int
+) -> int:
     sweep_results_dirs()
     grace_s = TARGET_CLEANUP_GRACE_S if args.target else CLEANUP_GRACE_S
     with tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-") as tmp:

@@ -75,4 +75,5 @@ def render_html(results: Results, readiness: Readiness) -> str:
         apps=results.matrix_apps(),
         columns=columns,
         org_cells=results.org_cells(),
+        clients=results.clients(),
     )

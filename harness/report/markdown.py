@@ -86,6 +86,12 @@ def pins_line(results: Results) -> str:
 
 def render_markdown(results: Results, readiness: Readiness) -> str:
     lines = ["# Session-Based Chat conformance", ""]
+    if results.clients():
+        lines += [
+            f"**Client under test: {', '.join(results.clients())}** (a real client driven through its adapter; "
+            "each scenario ran once per runtime variant)",
+            "",
+        ]
     lines += [f"**{readiness.headline}**", "", f"**{readiness.blocks_line}**", ""]
     if results.seed is not None:
         lines += [
@@ -94,19 +100,20 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
             "",
         ]
     lines += [pins_line(results), ""]
-    lines += [
-        "## Minimum SDK version that blocks no user",
-        "",
-        "| App strategy | " + " | ".join(results.platforms()) + " |",
-    ]
-    lines.append("|---|" + "---|" * len(results.platforms()))
-    for app in results.matrix_apps():
-        row = []
-        for platform in results.platforms():
-            found = [m for m in readiness.minimums if m.app == app and m.platform == platform]
-            row.append(found[0].text if found else "—")
-        lines.append(f"| {app} | " + " | ".join(row) + " |")
-    lines.append("")
+    if results.platforms():  # a real client's run has no SDK versions
+        lines += [
+            "## Minimum SDK version that blocks no user",
+            "",
+            "| App strategy | " + " | ".join(results.platforms()) + " |",
+        ]
+        lines.append("|---|" + "---|" * len(results.platforms()))
+        for app in results.matrix_apps():
+            row = []
+            for platform in results.platforms():
+                found = [m for m in readiness.minimums if m.app == app and m.platform == platform]
+                row.append(found[0].text if found else "—")
+            lines.append(f"| {app} | " + " | ".join(row) + " |")
+        lines.append("")
     if readiness.install is not None:
         lines += [f"## Your install base ({readiness.total_users} active users)", ""]
         lines += ["| App strategy | blocked | degraded | unverified | not covered |", "|---|---|---|---|---|"]
@@ -138,7 +145,8 @@ def render_markdown(results: Results, readiness: Readiness) -> str:
         lines += _findings(results, blocked)
     org = results.org_cells()
     if org:
-        lines += ["## Org and runtime checks", "", "| Check | Verdict | Reason |", "|---|---|---|"]
+        title = f"Scenarios with {', '.join(results.clients())}" if results.clients() else "Org and runtime checks"
+        lines += [f"## {title}", "", "| Check | Verdict | Reason |", "|---|---|---|"]
         for cell in org:
             lines.append(
                 f"| {_cell_text(results.scenario(cell.scenario_id).name)} | {SYMBOL[cell.verdict]} "

@@ -25,6 +25,7 @@ SCHEMA = "miaw-harness/results@3"
 READABLE_SCHEMAS = ("miaw-harness/results@1", "miaw-harness/results@2", SCHEMA)
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")  # JSON Schema of results.json
 PLATFORM_ORDER = ("ios", "android", "web")
+CLIENT_PLATFORM = "client"  # the row of a real client (`run --client`): its cells are listed apart, like org checks
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -184,6 +185,10 @@ class Results:
         """App strategies with at least one cell on an SDK profile."""
         rows = {p.name for p in self.sdk_profiles()}
         return [a for a in self.apps if any(c.app == a and c.sdk in rows for c in self.cells)]
+
+    def clients(self) -> list[str]:
+        """The real clients the run judged (`run --client`), by the name their cells carry."""
+        return [p.name for p in self.profiles if p.platform == CLIENT_PLATFORM]
 
     def org_cells(self) -> list[Cell]:
         """Cells of checks that run without an SDK profile (org settings, publishing, validation)."""

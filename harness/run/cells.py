@@ -6,12 +6,15 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.run.records import VariantInfo
 from harness.run.variants import Assignment, Variant, variants_for
 from harness.sdk.profiles import SdkProfile, apply_pins, load_profiles, select_profiles
 from harness.sdk.strategies import AppStrategy, compatible, load_strategies, select_strategies
+
+if TYPE_CHECKING:
+    from harness.clients.spec import ClientSpec
 
 __all__ = ["DEFAULT_SEED", "ORG_TAG", "WEB_TAG", "Cell", "Selection", "cell_seed"]
 
@@ -28,10 +31,13 @@ class Cell:
     variant: Variant
     # Values this run gives SDK flags nobody knows (the SDK variant axis); empty: the profile's own values.
     assumed: Assignment = ()
+    client: ClientSpec | None = None  # a real client (`run --client`) instead of a simulated profile and app
 
     @property
     def id(self) -> str:
         """The cell's identity (and its seed): the same for every SDK assumption it runs under."""
+        if self.client is not None:
+            return f"{self.client.label}/{self.variant.name}"
         if self.profile is None or self.strategy is None:
             return f"org/{self.variant.name}"
         return f"{self.profile.name}/{self.strategy.name}/{self.variant.name}"
@@ -59,6 +65,7 @@ class Selection:
 
     profiles: tuple[SdkProfile, ...]
     strategies: tuple[AppStrategy, ...]
+    client: ClientSpec | None = None  # `--client`: every scenario runs with it, once per runtime variant
 
     @classmethod
     def load(
@@ -82,6 +89,10 @@ class Selection:
 
     def cells_for(self, tags: Iterable[str]) -> list[Cell]:
         tagset = set(tags)
+        if self.client is not None:  # org-level checks use no app; web-only ones need a web page
+            if ORG_TAG in tagset or (WEB_TAG in tagset and self.client.kind != "browser"):
+                return []
+            return [Cell(None, None, v, client=self.client) for v in variants_for(tagset)]
         if ORG_TAG in tagset:
             return [Cell(None, None, v) for v in variants_for(tagset)]
         pairs = self.pairs()

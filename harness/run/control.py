@@ -87,6 +87,11 @@ class ControlClient:
                 return None
             raise
 
+    async def subjects(self) -> list[str]:
+        """Every end user (token subject) the runtime holds conversations for, sorted."""
+        data = await self._call("GET", "/subjects")
+        return [str(s) for s in data["subjects"]]
+
     async def subject_conversations(self, subject: str) -> list[dict[str, Any]]:
         data = await self._call("GET", f"/subjects/{_subject(subject)}/conversations")
         return list(data["conversations"])

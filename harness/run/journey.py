@@ -12,6 +12,12 @@ conversation with a rep or bot present and the rep's answer shows up in the app.
 way out (`RecoveryPath`): typing, the button or reopening are inside the app; a relaunch is not. Each step tried,
 each send the runtime refused and each change of the app's identity is written to the timeline as a `Fact`, so
 that the reason codes can be checked against the run's own evidence (`harness.run.preconditions`).
+
+Black-box clients (`harness.clients`): a step of the protocol the adapter cannot do is skipped, and a run that did
+not recover with the steps left is not applicable (its reason names what was missing). A client that cannot report
+message ids is matched by the text it sent; one that cannot tell its identity or conversation is followed through
+the runtime's own record (every subject the runtime holds, the conversation the last message reached).
+`runtime_record`, when set, writes what the runtime holds as evidence after the opening and after the recovery.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.clients.adapter import ClientAdapter
+from harness.clients.adapter import Capability, ClientAdapter, capabilities_of
 from harness.run.judge import PATH_RANK, Observations, RecoveryPath, RefusedSend
 from harness.run.truth import ConversationTruth, Oracle
 from harness.timeline import Fact, Kind, Timeline
@@ -41,6 +47,8 @@ class Journey:
     current_conversation_id: str | None = None  # where the user's last message reached a rep
     max_relaunches: int = 2
     recoveries: int = 0  # how many times the protocol ran (a scenario may make the user come back twice)
+    runtime_record: Callable[[str], Awaitable[None]] | None = None  # evidence from the runtime (real clients)
+    skipped: list[str] = field(default_factory=list)  # recovery steps the client cannot do
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def note(self, summary: str, **detail: Any) -> None:
@@ -59,21 +67,46 @@ class Journey:
         await self.app.settle()
         self._remember_identity()
 
+    def can(self, capability: Capability) -> bool:
+        return capability in capabilities_of(self.app)
+
     async def truth(self) -> ConversationTruth | None:
         cid = self.app.conversation_id
+        if cid is None and not self.can(Capability.READ_CONVERSATION_ID):
+            cid = self.current_conversation_id  # the client cannot say: where its last message reached a rep
         return None if cid is None else await self.oracle.conversation(cid)
+
+    async def _learn_identity(self) -> None:
+        """A client that cannot tell its identity: every end user the runtime holds is this run's user."""
+        if self.can(Capability.READ_SUBJECT):
+            return
+        subjects = getattr(self.oracle, "subjects", None)
+        if subjects is not None:
+            self.subjects |= set(await subjects())
+            if self.subjects and hasattr(self.app, "learned_subject"):
+                self.app.learned_subject = sorted(self.subjects)[0]
 
     # -- the opening ------------------------------------------------------------------------------------------
     async def open_chat(self) -> None:
         """Launch the app and write until a rep answers: every scenario starts from a live chat."""
         await self.app.launch()
-        view = await self.app.send(self.text())
+        text = self.text()
+        view = await self.app.send(text)
         await self.settle()
-        where = await self._find_message(str(view.id))
+        where = await self._find_message(str(view.id), text)
         if where is None or not where.rep_present:
+            if self.runtime_record is not None:
+                await self.runtime_record("setup failed: the first message did not reach a rep")
+                raise AssertionError(
+                    "setup failed: the first message did not reach a rep "
+                    f"({'the runtime never got it' if where is None else f'its conversation is {where.state}'}): "
+                    "check the client's URL, org id and deployment (see the runtime's record in the evidence)"
+                )
             raise AssertionError(
                 f"the first message did not reach a rep (state {None if where is None else where.state})"
             )
+        if self.runtime_record is not None:
+            await self.runtime_record("the first message reached a rep")
         self.first_conversation_id = where.conversation_id
         self.current_conversation_id = where.conversation_id
 
@@ -132,7 +165,7 @@ class Journey:
         view = await self.app.send(text)
         await self.settle()
         self._record_refusals(action, before, start, identity_changed)
-        where = await self._find_message(str(view.id))
+        where = await self._find_message(str(view.id), text)
         if where is None or not where.open or not where.rep_present:
             self.note(
                 "message did not reach a rep",
@@ -196,13 +229,19 @@ class Journey:
             identity_changed=identity_changed,
         )
 
-    async def _find_message(self, message_id: str) -> ConversationTruth | None:
+    async def _find_message(self, message_id: str, text: str) -> ConversationTruth | None:
+        """The conversation holding the message the user sent: by its id, or by its text when the client cannot
+        report ids (the newest conversation that holds the text)."""
         self._remember_identity()
+        await self._learn_identity()
+        found: ConversationTruth | None = None
         for subject in sorted(self.subjects):
             for conv in await self.oracle.conversations_of(subject):
-                if message_id in conv.message_ids:
+                if message_id and message_id in conv.message_ids:
                     return conv
-        return None
+                if not message_id and text in conv.user_texts:
+                    found = conv
+        return found
 
     # -- the protocol -----------------------------------------------------------------------------------------
     async def recover(self) -> bool:
@@ -212,7 +251,23 @@ class Journey:
         if not recovered:
             self._way_out(RecoveryPath.NONE, None)
         self.obs.recovered = recovered
+        if not recovered and self.skipped:  # the steps it could do did not lead back: no verdict on the rest
+            name = str(getattr(self.app, "name", "the client"))
+            self.obs.not_applicable = (
+                f"{name} cannot {', nor '.join(self.skipped)}: the recovery protocol could not be finished"
+            )
+        if self.runtime_record is not None:
+            await self.runtime_record("after the recovery")
         return recovered
+
+    def _able(self, capability: Capability, what: str) -> bool:
+        """Whether the client can do a step of the recovery protocol; a step it cannot do is noted and skipped."""
+        if self.can(capability):
+            return True
+        if what not in self.skipped:
+            self.skipped.append(what)
+            self.note(f"skipped: the client cannot {what}")
+        return False
 
     async def _recover(self) -> bool:
         checked = await self._checked_truth("after the session ended")
@@ -222,13 +277,10 @@ class Journey:
             return True
         if await self._tap_new_conversation(RecoveryPath.NEW_CONVERSATION, "tap 'start a new conversation'"):
             return True
-        self.obs.recovery_actions.append("reopen the chat")
-        await self.app.reopen_chat()
-        checked = await self._checked_truth("after reopening the chat")
-        if self._tried(
-            RecoveryPath.REOPEN, "reopen the chat", await self._type("reopen the chat", checked)
-        ) or await self._tap_new_conversation(RecoveryPath.REOPEN, "reopen, then tap"):
+        if self._able(Capability.REOPEN_CHAT, "reopen the chat") and await self._reopen():
             return True
+        if not self._able(Capability.RELAUNCH, "relaunch the app"):
+            return False
         for n in range(1, self.max_relaunches + 1):
             action = f"relaunch the app ({n})"
             self.obs.recovery_actions.append(action)
@@ -240,7 +292,20 @@ class Journey:
                 return True
         return False
 
+    async def _reopen(self) -> bool:
+        self.obs.recovery_actions.append("reopen the chat")
+        await self.app.reopen_chat()
+        checked = await self._checked_truth("after reopening the chat")
+        return self._tried(
+            RecoveryPath.REOPEN, "reopen the chat", await self._type("reopen the chat", checked)
+        ) or await self._tap_new_conversation(RecoveryPath.REOPEN, "reopen, then tap")
+
     async def _tap_new_conversation(self, way: RecoveryPath, action: str) -> bool:
+        if not (
+            self._able(Capability.READ_NEW_CONVERSATION_BUTTON, "read whether a new-conversation button shows")
+            and self._able(Capability.TAP_NEW_CONVERSATION, "tap 'start a new conversation'")
+        ):
+            return False
         if not self.app.ui.new_conversation_button:
             return False
         self.obs.recovery_actions.append(action)
@@ -272,14 +337,19 @@ class Journey:
     async def audit_messages(self) -> None:
         """Every message the user sent either reached the runtime or shows as failed."""
         self._remember_identity()
+        await self._learn_identity()
         delivered: set[str] = set()
+        texts: set[str] = set()
         for subject in sorted(self.subjects):
             for conv in await self.oracle.conversations_of(subject):
                 delivered |= conv.message_ids
+                texts |= set(conv.user_texts)
         for message in self.app.ui.messages:
             if str(getattr(message, "from_role", "EndUser")) != "EndUser":
                 continue
             if str(message.id) in delivered or str(message.state) == "failed":
+                continue
+            if not str(message.id) and str(message.text) in texts:  # a client without message ids: by its text
                 continue
             self.obs.lost_messages.append(f"'{str(message.text)[:24]}' shows as {message.state} but never arrived")
             self.timeline.add_fact(

@@ -22,6 +22,7 @@ def truth_from_control(data: dict[str, Any]) -> ConversationTruth:
         participants=frozenset(str(p.get("role", p) if isinstance(p, dict) else p) for p in participants),
         message_ids=frozenset(str(m["id"]) for m in messages if m.get("role") == "EndUser"),
         rep_texts=tuple(str(m.get("text", "")) for m in messages if m.get("role") != "EndUser"),
+        user_texts=tuple(str(m.get("text", "")) for m in messages if m.get("role") == "EndUser"),
     )
 
 
@@ -35,6 +36,10 @@ class ControlOracle:
 
     async def conversations_of(self, subject: str) -> list[ConversationTruth]:
         return [truth_from_control(c) for c in await self.control.subject_conversations(subject)]
+
+    async def subjects(self) -> list[str]:
+        """Every end user the runtime holds conversations for (a real client may not tell its own identity)."""
+        return await self.control.subjects()
 
     async def rep_says(self, conversation_id: str, text: str) -> None:
         await self.control.send_message(conversation_id, role="Agent", text=text)

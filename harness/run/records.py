@@ -51,6 +51,7 @@ class RunRecord(TypedDict):
     nodeid: str
     duration_ms: float
     worker: str
+    client: NotRequired[dict[str, Any]]  # a real client (`run --client`): {kind, name, file}
 
 
 def read_record(data: Any, where: str) -> RunRecord:

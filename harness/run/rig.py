@@ -3,6 +3,10 @@
 Against the bundled mock the runtime runs in-process behind a streaming ASGI transport, and a rep, a bot, the
 clock and faults are played through the control API. Against `--target` the same app talks to that URL; the
 control API is used when the target has one (a mock on loopback) and nobody plays the rep otherwise.
+
+A cell with a real client (`run --client`) runs against a mock over real HTTP (the one `run` started, or
+`--target`): the runtime is reset for every scenario, the client is opened fresh, and the runtime side is played
+through the control API exactly as for a simulated app.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import httpx
 from faker import Faker
 
+from harness.clients.real_app import RealClientApp, record_runtime
 from harness.run.cells import Cell
 from harness.run.control import ControlClient
 from harness.run.deployments import pick_deployment
@@ -64,7 +69,7 @@ class Rig:
     control: ControlClient | None
     org_id: str
     deployment: str
-    app: SimulatedApp
+    app: SimulatedApp | RealClientApp
     journey: Journey
     sandbox: SandboxKit | None = None  # set against a target without control API
 
@@ -73,6 +78,8 @@ class Rig:
         faker = _faker()
         faker.seed_instance(seed)
         wiring = await _wire(target, timeline)
+        if cell.client is not None:
+            return await cls._start_client(cell, seed, timeline, obs, target, faker, wiring)
         profile, strategy = cell.profile, cell.strategy
         if profile is None or strategy is None:
             profile, strategy = _probe_pair()
@@ -116,6 +123,46 @@ class Rig:
         if kit is not None:
             rig.control = kit.control
         elif cell.variant.settings:
+            await rig.configure(**dict(cell.variant.settings))
+        return rig
+
+    @classmethod
+    async def _start_client(
+        cls, cell: Cell, seed: int, timeline: Timeline, obs: Observations, target: Target, faker: Faker, wiring: _Wiring
+    ) -> Rig:
+        """A real client against a mock with a control API: a fresh runtime, then a fresh client."""
+        assert cell.client is not None
+        control = wiring.control
+        if control is None or target.base_url is None:
+            for client in (wiring.app_http, wiring.control_http):
+                if client is not None:
+                    await client.aclose()
+            if wiring.kit is not None:
+                await wiring.kit.aclose()
+            raise NeedsRep(f"{cell.client.label} runs against a miaw-harness mock with its control API only")
+        await control.reset()
+        adapter = cell.client.open(target.base_url, wiring.org_id, wiring.deployment, control, timeline)
+        app = RealClientApp(cell.client, adapter)
+        journey = Journey(
+            app=app, oracle=ControlOracle(control), timeline=timeline, text=lambda: faker.sentence(nb_words=6), obs=obs
+        )
+        journey.runtime_record = functools.partial(record_runtime, journey, control)
+        await app.start()
+        rig = cls(
+            cell,
+            seed,
+            timeline,
+            obs,
+            faker,
+            wiring.app_http,
+            wiring.control_http,
+            control,
+            wiring.org_id,
+            wiring.deployment,
+            app,
+            journey,
+        )
+        if cell.variant.settings:
             await rig.configure(**dict(cell.variant.settings))
         return rig
 

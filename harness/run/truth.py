@@ -22,6 +22,7 @@ class ConversationTruth:
     participants: frozenset[str]  # roles present now
     message_ids: frozenset[str]
     rep_texts: tuple[str, ...] = ()
+    user_texts: tuple[str, ...] = ()  # the end user's messages, for clients that cannot report message ids
 
     @property
     def open(self) -> bool:

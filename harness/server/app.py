@@ -384,6 +384,9 @@ class ControlApi:
     async def conversation(self, request: Request) -> Response:
         return _ok(self._conv(request).to_control())
 
+    async def subjects(self, request: Request) -> Response:
+        return _ok({"subjects": sorted(s for s, convs in self.rt.by_subject.items() if convs)})
+
     async def subject_conversations(self, request: Request) -> Response:
         subject = request.path_params["subject"]
         convs = self.rt.by_subject.get(subject, [])
@@ -619,6 +622,7 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
                     Route("/conversations/{cid}/session/end", r(None, c.end_session), methods=["POST"]),
                     Route("/conversations/{cid}/session/inactivate", r(None, c.inactivate), methods=["POST"]),
                     Route("/conversations/{cid}/transfer", r(None, c.transfer), methods=["POST"]),
+                    Route("/subjects", r(None, c.subjects), methods=["GET"]),
                     Route("/subjects/{subject:path}/conversations", r(None, c.subject_conversations), methods=["GET"]),
                     Route("/subjects/{subject:path}/last-event-id", r(None, c.last_event_id), methods=["GET"]),
                     Route("/clock/advance", r(None, c.advance), methods=["POST"]),

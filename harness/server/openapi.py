@@ -234,6 +234,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/control/conversations/{cid}/transfer"): Operation(
         "The session is transferred", errors=(400, 404, 409), tags=("control",)
     ),
+    ("GET", "/control/subjects"): Operation("Every end user with conversations", tags=("control",)),
     ("GET", "/control/subjects/{subject}/conversations"): Operation("An end user's conversations", tags=("control",)),
     ("GET", "/control/subjects/{subject}/last-event-id"): Operation(
         "An end user's newest event id and open streams", tags=("control",)

@@ -9,10 +9,11 @@ import os
 import socket
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -22,8 +23,9 @@ from harness.server.app import create_app
 from harness.server.config import ServerConfig
 
 
-def self_signed_cert(directory: Path) -> tuple[Path, Path]:
-    """Write a self-signed certificate for localhost/127.0.0.1 and its key into `directory`; return (cert, key)."""
+def self_signed_cert(directory: Path, names: Sequence[str] = ()) -> tuple[Path, Path]:
+    """Write a self-signed certificate for localhost/127.0.0.1 (and `names`: host names, wildcards such as
+    `*.my.salesforce-scrt.com`, or IP addresses) and its key into `directory`; return (cert, key)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -42,7 +44,10 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                + [_alt_name(n) for n in names if n not in ("localhost", "127.0.0.1")]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -58,6 +63,15 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key_pem)
     return cert_path, key_path
+
+
+def _alt_name(name: str) -> Any:
+    from cryptography import x509
+
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -64,6 +65,12 @@ def add_options(parser: pytest.Parser) -> None:
         "--miaw-interactive", action="store_true", help="Ask a person to play the rep (with --miaw-target)."
     )
     group.addoption(
+        "--miaw-client",
+        default=None,
+        metavar="KIND[:FILE]",
+        help="Drive a real client (browser:FILE.toml, command:FILE.toml, manual) instead of the simulated apps.",
+    )
+    group.addoption(
         "--miaw-fail-on", choices=FAIL_ON, default="blocked", help="Verdicts that fail a test (default blocked)."
     )
     group.addoption(
@@ -100,6 +107,7 @@ def wanted(config: pytest.Config) -> bool:
         "interactive",
         "assume",
         "assume_file",
+        "client",
     )
     return any(config.getoption(f"miaw_{name}") for name in names)
 
@@ -184,6 +192,11 @@ def selection(config: pytest.Config) -> Selection:
             [Path(p) for p in config.getoption("miaw_apps_dir")],
             pins(config),
         )
+        client = config.getoption("miaw_client", None)
+        if client:
+            from harness.clients.spec import parse_client
+
+            chosen = dataclasses.replace(chosen, client=parse_client(str(client)))
     except UserError as exc:
         raise pytest.UsageError(str(exc)) from exc
     config.stash[_SELECTION] = chosen

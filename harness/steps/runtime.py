@@ -169,13 +169,17 @@ class RunState:
 
     def record(self, duration_s: float) -> RunRecord:
         result = self.result or judge(self.observations)
-        profile, strategy = self.cell.profile, self.cell.strategy
+        profile, strategy, client = self.cell.profile, self.cell.strategy, self.cell.client
         sdk = (
             SdkInfo(name=profile.name, platform=profile.platform, version=profile.version)
             if profile is not None
             else ORG_SDK
         )
-        return {
+        app = strategy.name if strategy is not None else "-"
+        if client is not None:  # a real client: it is the matrix row, and every record names it
+            sdk = SdkInfo(name=client.label, platform="client", version=client.kind)
+            app = client.name
+        record: RunRecord = {
             "scenario_id": self.scenario_id,
             "scenario": self.scenario_name,
             "feature": self.feature_name,
@@ -185,7 +189,7 @@ class RunState:
             "tags": self.tags,
             "article": self.article,
             "sdk": sdk,
-            "app": strategy.name if strategy is not None else "-",
+            "app": app,
             "variant": self.cell.variant_json(self.assumptions()),
             "verdict": result.verdict.value,
             "reason_code": result.reason_code.value,
@@ -198,6 +202,9 @@ class RunState:
             "duration_ms": round(duration_s * 1000, 3),
             "worker": self.worker,
         }
+        if client is not None:
+            record["client"] = client.to_json()
+        return record
 
     def assumptions(self) -> list[dict[str, Any]]:
         """The unknown SDK flags this run consulted, with the value it gave each (`harness.run.variants`)."""

@@ -2,6 +2,8 @@
 
     python fake_device.py STATE_FILE BASE_URL POLICY ACTION
 
+The org id and deployment come from MIAW_ORG_ID and MIAW_DEPLOYMENT when set (as `run --client` sets them).
+
 ACTION is launch, send (the text in $MIAW_TEXT), tap_new_conversation, reopen_chat, relaunch or state (prints the
 screen as JSON). It is a real client of the runtime's v2 API (no event stream: `state` reads the history and the
 conversation list, as a polling app would). POLICY is persist-forever or pick-first-open-from-list.
@@ -10,6 +12,7 @@ conversation list, as a polling app would). POLICY is persist-forever or pick-fi
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -18,8 +21,8 @@ from typing import Any
 import httpx
 
 V2 = "/iamessage/api/v2"
-ORG_ID = "00DHA0000001HRNAAA"
-DEPLOYMENT = "MIAW_Web"
+ORG_ID = os.environ.get("MIAW_ORG_ID", "00DHA0000001HRNAAA")
+DEPLOYMENT = os.environ.get("MIAW_DEPLOYMENT", "MIAW_Web")
 
 
 class Device:
@@ -104,8 +107,6 @@ def main(argv: list[str]) -> int:
     if action in ("launch", "reopen_chat", "relaunch"):
         device.open_chat()
     elif action == "send":
-        import os
-
         device.send(os.environ["MIAW_TEXT"])
     elif action == "tap_new_conversation":
         device.new_conversation()

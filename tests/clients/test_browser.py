@@ -193,3 +193,24 @@ async def test_a_chat_on_a_salesforce_scrt_name_reaches_the_mock_over_tls() -> N
             await app.settle()
             conv = await ControlClient(http).conversation(app.conversation_id or "")
             assert conv is not None and sent.id in {m["id"] for m in conv["messages"]}
+
+
+async def test_a_send_that_moves_the_page_to_a_new_conversation_is_read_back(
+    demo_server: RunningServer, control: ControlClient
+) -> None:
+    """No close event: the page stays writable on the closed conversation; its send is refused, and the page
+    (failed sends start a new conversation) redraws its list for the new one with the message in it. The adapter
+    must find the message there rather than wait for the list to grow."""
+    await control.configure("MIAW_Web", {"emit_close_event_on_sbc_end": False})
+    async for chat in open_chat(demo_server, control, "pick-first-open-from-list"):
+        app = chat.app
+        await chat.send_reaching_rep("Hello, my parcel is late")
+        await chat.rep_replies("Sorry to hear that")
+        closed = await chat.rep_ends_session()
+        assert app.ui.composer == "enabled"  # the page never heard of the close
+        sent = await app.send("Anyone there?")
+        await app.settle()
+        assert sent.text == "Anyone there?" and sent.state == "sent" and sent.id
+        assert app.conversation_id != closed
+        assert [m.text for m in app.ui.messages] == ["Anyone there?"]
+        assert sent.id in {m["id"] for m in (await chat.truth())["messages"]}
