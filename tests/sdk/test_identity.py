@@ -70,10 +70,12 @@ class _WatermarkAnsweredLate:
         self.sim = sim
         self.subject = subject
         self.late_answers = 0
+        self.asked = asyncio.Event()
 
     async def last_event_id(self, subject: str) -> int:
         newest = await self.control.last_event_id(subject)
         if subject == self.subject:
+            self.asked.set()
             stream = self.sim.stream
             async with stream.changed:
                 await asyncio.wait_for(
@@ -98,9 +100,11 @@ async def test_settle_follows_the_stream_to_a_new_identity(sdk: str, app: str) -
         assert old_subject is not None
         late = _WatermarkAnsweredLate(rig.control, sim, old_subject)
         sim.observer.control = late
-        await rig.control.expire_tokens(old_subject)
-        await rig.control.drop_streams(old_subject)  # the stream ends with its token; its reconnect is a 401
-        await sim.settle()
+        settling = asyncio.create_task(sim.settle())
+        await asyncio.wait_for(late.asked.wait(), 5.0)  # settle() waits for the old identity's newest id...
+        await rig.control.expire_tokens(old_subject)  # ...while the token ends, and its stream with it
+        await rig.control.drop_streams(old_subject)  # (ends the stream where expiry alone does not)
+        await settling
         assert late.late_answers == 1
         assert sim.subject not in (None, old_subject)
         assert sim.stream.ids_subject == sim.subject
