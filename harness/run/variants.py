@@ -98,12 +98,17 @@ def closed_send_variant(base: Variant, status: int) -> Variant:
     )
 
 
-def variants_for(tags: Iterable[str], profile: SdkProfile | None = None) -> tuple[Variant, ...]:
+def variants_for(
+    tags: Iterable[str], profile: SdkProfile | None = None, *, every_status: bool = False
+) -> tuple[Variant, ...]:
     """The variants a scenario with `tags` runs under; with a `profile`, also the closed-send statuses it reacts to
-    differently from the default one."""
+    differently from the default one; with `every_status` (a real client, whose reactions nobody has written down),
+    every closed-send status."""
     tagset = set(tags)
     for tag, variants in VARIANTS_BY_TAG.items():
         if tag in tagset:
+            if every_status:
+                return variants + tuple(closed_send_variant(_STATUS_BASE[tag], s) for s in CLOSED_SEND_STATUSES)
             if profile is None:
                 return variants
             statuses = [s for s in CLOSED_SEND_STATUSES if reacts_differently(profile, s, DEFAULT_CLOSED_SEND_STATUS)]

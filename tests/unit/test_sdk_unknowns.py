@@ -31,8 +31,10 @@ def profile(name: str) -> SdkProfile:
 def test_open_flags_are_the_unknown_behaviours_with_the_profiles_value_first() -> None:
     assert profile("ios-1.9").open_flags() == {CALLBACK: (True, False)}
     assert profile("ios-1.3").open_flags() == {"realtime_reconnect": ("none", "backoff"), CALLBACK: (True, False)}
+    # whether 1.10+ treats a send refused with 403 as a close is unknown too (sdk-versions.md §5 Q3)
+    assert profile("android-1.10").open_flags() == {"send_refusal_403": ("generic_failure", "treat_as_closed")}
     # documented or inferred flags never fork
-    assert profile("android-1.10").open_flags() == {}
+    assert profile("android-1.9").open_flags() == {}
     assert profile("web").open_flags() == {}
     # delays, counts and texts are unknown too, but no verdict turns on them: assumed, not forked
     assert set(profile("ios-1.10").assumed_flags()) == {
