@@ -651,5 +651,8 @@ def create_app(config: ServerConfig, *, control: bool = True) -> Starlette:
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    # A path with a trailing slash (e.g. a conversation id ending in an encoded "/") is a 404 with a JSON message,
+    # never Starlette's 307 to the same path without it: clients of the real runtime get no redirect either.
+    app.router.redirect_slashes = False
     app.state.runtime = runtime
     return app

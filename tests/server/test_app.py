@@ -586,3 +586,13 @@ async def test_cors_preflight_is_answered(target: Target) -> None:
         headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
     )
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "https://app.example")
+
+
+async def test_a_trailing_slash_is_a_json_404_not_a_redirect(target: Target) -> None:
+    """A conversation id ending in an encoded "/" once drew Starlette's 307 to the same path without it: an answer
+    outside the documented ones, and a redirect no client of the real runtime expects."""
+    user = await new_user(target)
+    for method, path in (("DELETE", f"{V2}/conversation/{new_uuid()}%2F"), ("GET", f"{V2}/conversation/list/")):
+        r = await target.http.request(method, path, headers=user.headers)
+        assert r.status_code == 404, (method, path, r.status_code)
+        assert isinstance(r.json()["message"], str) and r.json()["message"]
