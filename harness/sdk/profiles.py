@@ -384,7 +384,7 @@ def select_profiles(profiles: Sequence[SdkProfile], patterns: Sequence[str]) -> 
 
 # -- pins: a behaviour a team verified on a device (`--assume PROFILE.FLAG=VALUE`) -----------------------------------
 
-_PIN = re.compile(r"^\s*(?P<profile>[^=\s]+)\.(?P<flag>[a-z_]+)\s*=\s*(?P<value>.*?)\s*$")
+_PIN = re.compile(r"^\s*(?P<profile>[^=\s]+)\.(?P<flag>[a-z_][a-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
 
 
 def parse_pin(text: str) -> tuple[str, str, str]:

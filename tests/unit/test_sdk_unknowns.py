@@ -127,6 +127,14 @@ def test_a_fork_runs_the_same_cell_and_seed_with_the_other_value() -> None:
     assert fork.variant_json([{"flag": "realtime_reconnect"}])["assumptions"] == [{"flag": "realtime_reconnect"}]
 
 
+def test_a_flag_name_with_digits_can_be_pinned() -> None:
+    """send_refusal_403 was refused as "expected PROFILE.FLAG=VALUE": the pattern allowed no digits in a flag."""
+    pinned = apply_pins(load_profiles(), ["android-1.10.send_refusal_403=treat_as_closed"])
+    android = next(p for p in pinned if p.name == "android-1.10")
+    assert android.flag("send_refusal_403") == "treat_as_closed"
+    assert android.open_flags() == {}
+
+
 def test_a_pin_fixes_the_flag_and_closes_its_axis() -> None:
     pinned = apply_pins(load_profiles(), ["ios-1.9.conversation_updated_callback=false"])
     ios = next(p for p in pinned if p.name == "ios-1.9")
