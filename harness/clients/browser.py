@@ -16,6 +16,8 @@ Chromium named in the TOML (Debian's /usr/bin/chromium by default).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -140,6 +142,7 @@ class BrowserAdapter:
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._storage: StorageState | None = None  # cookies and web storage kept across a relaunch
+        self.temp_dir: Path | None = None  # the browser's own TMPDIR while it runs, removed when it closes
 
     @property
     def name(self) -> str:
@@ -177,9 +180,14 @@ class BrowserAdapter:
                 "(on Debian: apt-get install chromium)"
             )
         self._playwright = await async_playwright().start()
-        # Playwright gives the browser a fresh user-data directory of its own and removes it on close.
+        # Playwright gives the browser a fresh user-data directory of its own and removes it on close. Chromium also
+        # makes an org.chromium.Chromium.* folder in its TMPDIR that it never removes: give it a private one.
+        self.temp_dir = Path(tempfile.mkdtemp(prefix="miaw-browser-"))
         self._browser = await self._playwright.chromium.launch(
-            executable_path=str(executable), headless=self.headless, args=[*CHROMIUM_ARGS, *self.config.args]
+            executable_path=str(executable),
+            headless=self.headless,
+            args=[*CHROMIUM_ARGS, *self.config.args],
+            env={**os.environ, "TMPDIR": str(self.temp_dir)},
         )
 
     async def _stop_page(self, *, keep_storage: bool) -> None:
@@ -198,6 +206,9 @@ class BrowserAdapter:
         if self._playwright is not None:
             playwright, self._playwright = self._playwright, None
             await playwright.stop()
+        if self.temp_dir is not None:
+            temp_dir, self.temp_dir = self.temp_dir, None
+            shutil.rmtree(temp_dir, ignore_errors=True)
 
     async def __aenter__(self) -> BrowserAdapter:
         return self

@@ -171,6 +171,17 @@ async def test_quiet_screen_settle_without_the_control_api(demo_server: RunningS
         assert app.ui.find(sent.id) is not None
 
 
+async def test_the_browser_leaves_no_temp_folder_behind(demo_server: RunningServer) -> None:
+    """Chromium makes an org.chromium.Chromium.* folder in its TMPDIR and never removes it: it gets a private TMPDIR,
+    removed with the browser."""
+    async with BrowserAdapter(demo_browser_config(demo_server.base_url, "persist-forever")) as app:
+        await app.launch()
+        temp_dir = app.temp_dir
+        assert temp_dir is not None
+        assert any(p.name.startswith("org.chromium.Chromium.") for p in temp_dir.iterdir())
+    assert not temp_dir.exists()
+
+
 async def test_a_chat_on_a_salesforce_scrt_name_reaches_the_mock_over_tls() -> None:
     """Host-resolver rules send *.my.salesforce-scrt.com to the loopback runtime; its certificate names localhost."""
     with start_in_thread(sbc_config(), extend=add_demo_client, tls=True) as server:
