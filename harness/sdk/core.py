@@ -78,6 +78,18 @@ def _prechat_fields(container: Mapping[str, Any]) -> list[dict[str, Any]]:
     return fields
 
 
+def summaries_of(data: Mapping[str, Any]) -> list[ConversationSummary]:
+    """The conversation list's answer (v2 GET or v1 POST query: the same shape), newest first."""
+    result = [
+        ConversationSummary(
+            str(c.get("conversationId")), int(c.get("startTimestamp") or 0), int(c.get("endTimestamp") or 0)
+        )
+        for c in data.get("conversations") or []
+        if isinstance(c, dict)
+    ]
+    return sorted(result, key=lambda c: c.start_ms, reverse=True)
+
+
 def _subject_from_jwt(token: str) -> str:
     """The `sub` claim, read without verifying the signature (the client cannot verify it anyway)."""
     try:
@@ -260,14 +272,7 @@ class CoreClient:
     async def list_conversations(self, *, include_closed: bool) -> list[ConversationSummary]:
         params = {"inclClosedConvs": "true" if include_closed else "false", "limit": "50"}
         data = (await self.request("GET", f"{API}/conversation/list", params=params)).json()
-        result = [
-            ConversationSummary(
-                str(c.get("conversationId")), int(c.get("startTimestamp") or 0), int(c.get("endTimestamp") or 0)
-            )
-            for c in data.get("conversations") or []
-            if isinstance(c, dict)
-        ]
-        return sorted(result, key=lambda c: c.start_ms, reverse=True)
+        return summaries_of(data)
 
     async def conversation_summary(self, conversation_id: str) -> ConversationSummary | None:
         for summary in await self.list_conversations(include_closed=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.sdk.core import ApiError, ConversationSummary, CoreClient
+from harness.sdk.core import ApiError, ConversationSummary, CoreClient, summaries_of
 from harness.timeline import Kind
 from harness.wire import Entry, entry_from_history, new_uuid
 from harness.wire.entries import MalformedEntry
@@ -68,14 +68,7 @@ class V1CoreClient(CoreClient):
     async def list_conversations(self, *, include_closed: bool) -> list[ConversationSummary]:
         body = {"includeClosedConversations": include_closed, "limit": 50}
         data = (await self.request("POST", f"{V1}/queries/conversation/list", body=body)).json()
-        result = [
-            ConversationSummary(
-                str(c.get("conversationId")), int(c.get("startTimestamp") or 0), int(c.get("endTimestamp") or 0)
-            )
-            for c in data.get("conversations") or []
-            if isinstance(c, dict)
-        ]
-        return sorted(result, key=lambda c: c.start_ms, reverse=True)
+        return summaries_of(data)
 
     async def entries(self, conversation_id: str) -> list[Entry]:
         body = {"limit": 50, "direction": "FromStart"}
