@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "TMPDIR": self._profile.name},  # its org.chromium.Chromium.* goes with the profile
         )
         self._stack = contextlib.ExitStack()
         try:
