@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,11 +62,6 @@ def demo_toml(tmp_path: Path, policy: str) -> Path:
     return path
 
 
-needs_chromium = pytest.mark.skipif(
-    shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists(), reason="no Chromium installed"
-)
-
-
 def web_strategy(tmp_path: Path, policy: str) -> tuple[str, list[str]]:
     """The simulated app strategy for `policy` on the web profile: the bundled `web-storage` is a web strategy; a
     mobile one is copied with `platforms = ["web"]` under a name of its own (`--apps-dir`)."""
@@ -84,7 +78,6 @@ def web_strategy(tmp_path: Path, policy: str) -> tuple[str, list[str]]:
     return name, ["--apps-dir", str(apps)]
 
 
-@needs_chromium
 @pytest.mark.parametrize("policy", ["web-storage", "persist-forever"])
 def test_the_demo_chat_through_run_gets_the_simulated_web_verdicts(tmp_path: Path, policy: str) -> None:
     features = feature_subset(
