@@ -90,6 +90,17 @@ def summaries_of(data: Mapping[str, Any]) -> list[ConversationSummary]:
     return sorted(result, key=lambda c: c.start_ms, reverse=True)
 
 
+def entries_of(conversation_id: str, data: Mapping[str, Any]) -> list[Entry]:
+    """A history answer's entries (v2 GET or v1 POST query: the same shape); an entry the SDK cannot read is skipped."""
+    result: list[Entry] = []
+    for fields in data.get("conversationEntries") or []:
+        try:
+            result.append(entry_from_history(conversation_id, fields))
+        except (MalformedEntry, ValueError):
+            continue
+    return result
+
+
 def _subject_from_jwt(token: str) -> str:
     """The `sub` claim, read without verifying the signature (the client cannot verify it anyway)."""
     try:
@@ -283,13 +294,7 @@ class CoreClient:
     async def entries(self, conversation_id: str) -> list[Entry]:
         params = {"limit": "50", "direction": "FromStart"}
         data = (await self.request("GET", f"{API}/conversation/{conversation_id}/entries", params=params)).json()
-        result: list[Entry] = []
-        for fields in data.get("conversationEntries") or []:
-            try:
-                result.append(entry_from_history(conversation_id, fields))
-            except (MalformedEntry, ValueError):
-                continue
-        return result
+        return entries_of(conversation_id, data)
 
     async def send_message(self, conversation_id: str, message_id: str, text: str) -> None:
         """Send a text; on 417 (no session, per-session pre-chat) submit pre-chat and resend as a new session."""

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.sdk.core import ApiError, ConversationSummary, CoreClient, summaries_of
+from harness.sdk.core import ApiError, ConversationSummary, CoreClient, entries_of, summaries_of
 from harness.timeline import Kind
-from harness.wire import Entry, entry_from_history, new_uuid
-from harness.wire.entries import MalformedEntry
+from harness.wire import Entry, new_uuid
 from harness.wire.messages import text_message
 
 V1 = "/iamessage/v1"
@@ -74,13 +73,7 @@ class V1CoreClient(CoreClient):
         body = {"limit": 50, "direction": "FromStart"}
         path = f"{V1}/queries/conversation/{conversation_id}/entries"
         data = (await self.request("POST", path, body=body)).json()
-        result: list[Entry] = []
-        for fields in data.get("conversationEntries") or []:
-            try:
-                result.append(entry_from_history(conversation_id, fields))
-            except (MalformedEntry, ValueError):
-                continue
-        return result
+        return entries_of(conversation_id, data)
 
     async def send_message(self, conversation_id: str, message_id: str, text: str) -> None:
         """Send a text; on 417 (no session, per-session pre-chat) submit pre-chat and resend as a new session."""
